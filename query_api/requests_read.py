@@ -1,0 +1,131 @@
+"""Reads of the requests list and request details from `guard.screenings`.
+
+Every query is scoped by the caller's org and uses server-side parameters only: no
+user text is ever formatted into SQL.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from clickhouse_connect.driver.client import Client
+
+from query_api.filters import TimeWindow
+from schemas.api import RequestDetail, RequestSummary
+from schemas.errors import ApiError
+from schemas.guard import GuardResponse
+from schemas.screening import DetectorResult, Message
+
+_SUMMARY_COLUMNS = (
+    "event_id, request_id, org_id, project_id, received_at, kind, flagged, "
+    "detected, latency_ms, region, metadata, preview"
+)
+_DETAIL_COLUMNS = (
+    _SUMMARY_COLUMNS
+    + ", content_logged, message_roles, message_contents, pii_types, results.detector_type, "
+    "results.detector_id, results.result, results.detected, policy_id, policy_version, "
+    "pipeline_ms, api_response"
+)
+
+
+def encode_cursor(received_at: datetime, event_id: str) -> str:
+    raw = json.dumps([received_at.astimezone(UTC).isoformat(), event_id]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, str]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        stamp, event_id = json.loads(raw)
+        return datetime.fromisoformat(stamp), str(event_id)
+    except (ValueError, TypeError) as exc:
+        raise ApiError(422, "`cursor` is not one this API returned", "invalid_request", "cursor") from exc
+
+
+def _summary(row: dict[str, Any]) -> dict[str, Any]:
+    received_at = row["received_at"]
+    if received_at.tzinfo is None:
+        received_at = received_at.replace(tzinfo=UTC)
+    return {
+        "event_id": str(row["event_id"]),
+        "request_id": row["request_id"],
+        "org_id": row["org_id"],
+        "project_id": row["project_id"] or None,
+        "received_at": received_at,
+        "kind": row["kind"],
+        "flagged": bool(row["flagged"]),
+        "detected": list(row["detected"]),
+        "latency_ms": row["latency_ms"],
+        "region": row["region"] or None,
+        "metadata": dict(row["metadata"]),
+        "preview": row["preview"] or None,
+    }
+
+
+def list_requests(
+    client: Client,
+    database: str,
+    org_id: str,
+    window: TimeWindow,
+    project_ids: list[str],
+    flagged: bool | None,
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[RequestSummary], str | None]:
+    """Newest first; keyset pagination on (received_at, event_id)."""
+    where = ["org_id = {org:String}", "received_at >= {start:DateTime64(3)}", "received_at < {end:DateTime64(3)}"]
+    params: dict[str, Any] = {"org": org_id, "start": window.start, "end": window.end, "limit": limit + 1}
+    if project_ids:
+        where.append("project_id IN {projects:Array(String)}")
+        params["projects"] = project_ids
+    if flagged is not None:
+        where.append("flagged = {flagged:Bool}")
+        params["flagged"] = flagged
+    if cursor:
+        params["cursor_at"], params["cursor_id"] = decode_cursor(cursor)
+        where.append("(received_at, event_id) < ({cursor_at:DateTime64(3)}, {cursor_id:UUID})")
+    sql = (
+        f"SELECT {_SUMMARY_COLUMNS} FROM {database}.screenings FINAL WHERE {' AND '.join(where)} "
+        "ORDER BY received_at DESC, event_id DESC LIMIT {limit:UInt32}"
+    )
+    rows = list(client.query(sql, parameters=params).named_results())
+    items = [RequestSummary(**_summary(r)) for r in rows[:limit]]
+    next_cursor = encode_cursor(items[-1].received_at, items[-1].event_id) if len(rows) > limit else None
+    return items, next_cursor
+
+
+def get_request(client: Client, database: str, org_id: str, event_id: str) -> RequestDetail | None:
+    sql = (
+        f"SELECT {_DETAIL_COLUMNS} FROM {database}.screenings FINAL "
+        "WHERE org_id = {org:String} AND event_id = {event_id:UUID} LIMIT 1"
+    )
+    rows = list(client.query(sql, parameters={"org": org_id, "event_id": event_id}).named_results())
+    if not rows:
+        return None
+    row = rows[0]
+    logged = bool(row["content_logged"])
+    contents = list(row["message_contents"])
+    messages = [
+        Message(role=role, content=contents[i] if logged and i < len(contents) else None)
+        for i, role in enumerate(row["message_roles"])
+    ]
+    results = [
+        DetectorResult(detector_type=t, detector_id=i, result=r, detected=bool(d))
+        for t, i, r, d in zip(
+            row["results.detector_type"], row["results.detector_id"], row["results.result"], row["results.detected"]
+        )
+    ]
+    return RequestDetail(
+        **_summary(row),
+        messages=messages,
+        content_logged=logged,
+        pii_types=list(row["pii_types"]),
+        results=results,
+        policy_id=row["policy_id"] or None,
+        policy_version=row["policy_version"] or None,
+        pipeline_ms=row["pipeline_ms"],
+        api_response=GuardResponse.model_validate_json(row["api_response"]),
+    )

@@ -1,0 +1,1 @@
+"""pydantic v2 contracts: the event envelope, event payloads, API bodies, config entities."""

@@ -1,0 +1,79 @@
+"""The Faust app: agent `screen` reads `guard.screenings`, writes `guard.screened`.
+
+At-least-once by Faust's design (it flushes the producer before committing offsets),
+and every screened event keeps its received event_id, so downstream sinks that store
+each event_id once make the pipeline exactly-once end to end.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import faust
+import structlog
+from pydantic import ValidationError
+
+from deploy.topics import DEADLETTER_TOPIC, SCREENED_TOPIC, SCREENINGS_TOPIC
+from schemas.deadletter import DeadLetter
+from schemas.envelope import Envelope, utc_now
+from schemas.screening import ScreeningReceived
+from streams.screening import screen_received
+from streams.settings import StreamsSettings
+
+log = structlog.get_logger(__name__)
+
+
+def create_app(settings: StreamsSettings) -> faust.App:
+    app = faust.App(
+        settings.app_id,
+        broker=f"kafka://{settings.require_kafka()}",
+        datadir=str(settings.data_dir / "faust"),
+        store="memory://",
+        web_enabled=False,
+        producer_acks=-1,
+        broker_commit_interval=settings.commit_interval_s,
+        consumer_auto_offset_reset="earliest",
+        topic_replication_factor=1,
+        topic_allow_declare=False,  # topics are created by `guardstream` with deliberate configs
+    )
+    screenings = app.topic(SCREENINGS_TOPIC, key_serializer="raw", value_serializer="raw")
+    screened = app.topic(SCREENED_TOPIC, key_serializer="raw", value_serializer="raw")
+    deadletter = app.topic(DEADLETTER_TOPIC, key_serializer="raw", value_serializer="raw")
+
+    async def park(event: Any, reason: str) -> None:
+        letter = DeadLetter(
+            reason=reason,
+            stage="screen",
+            source_topic=SCREENINGS_TOPIC,
+            partition=event.message.partition,
+            offset=event.message.offset,
+            failed_at=utc_now(),
+            original_b64=DeadLetter.encode_original(event.value or b""),
+        )
+        await deadletter.send(key=event.key, value=letter.model_dump_json().encode())
+        log.warning("screening_deadlettered", reason=reason.split(":")[0], offset=event.message.offset)
+
+    @app.agent(screenings, name="screen")
+    async def screen(stream: faust.StreamT) -> None:
+        async for event in stream.events():
+            try:
+                received = Envelope[ScreeningReceived].model_validate_json(event.value)
+            except ValidationError as exc:
+                # The reason names fields and error types only: no input values, which may be raw PII.
+                fields = ", ".join(".".join(map(str, e["loc"])) + f" ({e['type']})" for e in exc.errors()[:5])
+                await park(event, f"invalid screening.received: {fields}")
+                continue
+            except ValueError as exc:
+                await park(event, f"undecodable record: {type(exc).__name__}")
+                continue
+            out = screen_received(received)
+            await screened.send(key=out.event_id.encode(), value=out.to_bytes())
+
+    return app
+
+
+def run_worker(settings: StreamsSettings) -> None:
+    """Run the worker in the foreground until SIGTERM/SIGINT (Faust installs the handlers)."""
+    app = create_app(settings)
+    worker = faust.Worker(app, loglevel="WARNING", quiet=True, redirect_stdouts=False)
+    worker.execute_from_commandline()

@@ -1,0 +1,63 @@
+"""Presidio's lemma context enhancement, done in place and only where it can matter.
+
+`LemmaContextAwareEnhancer.enhance_using_context` deep-copies every result
+(with its explanation) before looking at context words, and looks even at
+results that already score 1.0. Our results are created fresh for each call and
+owned by it, so we boost them in place, and skip results that cannot go higher
+(which also means a text whose findings are all checksum-validated never needs
+the NLP artifacts: see nlp.LazyNlpArtifacts). The rule itself is Presidio's:
+a recognizer context word among the preceding lemmas (substring match) raises
+the score by `context_similarity_factor`, to at least
+`min_score_with_context_similarity`, capped at 1.0.
+"""
+
+from __future__ import annotations
+
+from presidio_analyzer import EntityRecognizer, RecognizerResult
+from presidio_analyzer.context_aware_enhancers import LemmaContextAwareEnhancer
+from presidio_analyzer.nlp_engine import NlpArtifacts
+
+_RECOGNIZER_ID = RecognizerResult.RECOGNIZER_IDENTIFIER_KEY
+_ALREADY_ENHANCED = RecognizerResult.IS_SCORE_ENHANCED_BY_CONTEXT_KEY
+
+
+class InPlaceContextEnhancer(LemmaContextAwareEnhancer):
+    """LemmaContextAwareEnhancer without the deep copy; see the module doc."""
+
+    def enhance_using_context(
+        self,
+        text: str,
+        raw_results: list[RecognizerResult],
+        nlp_artifacts: NlpArtifacts | None,
+        recognizers: list[EntityRecognizer],
+        context: list[str] | None = None,
+    ) -> list[RecognizerResult]:
+        if nlp_artifacts is None:
+            return raw_results
+        by_id = {recognizer.id: recognizer for recognizer in recognizers}
+        extra_words = [word.lower() for word in context or []]
+        for result in raw_results:
+            metadata = result.recognition_metadata or {}
+            recognizer = by_id.get(metadata.get(_RECOGNIZER_ID))
+            if (
+                recognizer is None
+                or not recognizer.context
+                or metadata.get(_ALREADY_ENHANCED)
+                or result.score >= self.MAX_SCORE
+            ):
+                continue
+            words = self._extract_surrounding_words(
+                nlp_artifacts=nlp_artifacts, word=text[result.start : result.end], start=result.start
+            )
+            words.extend(extra_words)
+            supportive = self._find_supportive_word_in_context(words, recognizer.context, self.context_matching_mode)
+            if not supportive:
+                continue
+            result.score = min(
+                max(result.score + self.context_similarity_factor, self.min_score_with_context_similarity),
+                self.MAX_SCORE,
+            )
+            if result.analysis_explanation is not None:
+                result.analysis_explanation.set_supportive_context_word(supportive)
+                result.analysis_explanation.set_improved_score(result.score)
+        return raw_results

@@ -1,0 +1,226 @@
+"""An offline Presidio NlpEngine over spaCy: a trained pipeline if installed, else blank.
+
+Presidio's own engines download a missing spaCy model (`spacy.cli.download`),
+which must never happen here. This engine only ever *loads*:
+
+* a trained pipeline (default `en_core_web_sm`) when it is installed as a
+  package: it supplies lemmas for context words and PERSON entities for
+  `SpacyRecognizer`;
+* otherwise `spacy.blank("en")`: the rule-based English tokenizer, no model,
+  no download. It has no lemmatizer, so the lower-cased token stands in for the
+  lemma; Presidio's context matching is substring-based ("number" still matches
+  "numbers"), which is what those lemmas feed.
+
+Speed: the artifacts are lazy. Recognizers here do not read them (except
+SpacyRecognizer with a trained pipeline); only the context enhancer does, and
+only for results that are not already certain. A text whose findings are all
+checksum-validated, or that has none, is never run through spaCy at all.
+
+Long-running workers: every new token string enters spaCy's vocab and string
+store, which never shrink. The engine swaps in a fresh pipeline once the store
+passes `max_strings`; tokenization does not depend on the store, so results
+stay identical.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import unicodedata
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import spacy
+from presidio_analyzer.nlp_engine import NlpArtifacts, NlpEngine
+from spacy.attrs import IDX, LENGTH
+from spacy.lang.en.stop_words import STOP_WORDS
+from spacy.language import Language
+
+logger = logging.getLogger(__name__)
+
+# Set to a package name to choose the trained pipeline, or to "blank" to force
+# the model-free tokenizer (fastest; see streams/pii/analyzer.py).
+MODEL_ENV = "GUARD_PII_SPACY_MODEL"
+DEFAULT_TRAINED_MODELS = ("en_core_web_sm",)
+BLANK = "blank"
+# NER labels kept from a trained pipeline; everything else is ignored.
+PERSON_LABELS = frozenset({"PERSON", "PER"})
+
+
+def resolve_model(requested: str | None = None) -> str:
+    """The pipeline to load: an installed trained package name, or "blank".
+
+    `requested` (or $GUARD_PII_SPACY_MODEL) may name a package or "blank"; a named
+    package that is not installed falls back to blank with a warning, never to a
+    download.
+    """
+    choice = requested if requested is not None else os.environ.get(MODEL_ENV, "").strip()
+    if choice == BLANK:
+        return BLANK
+    candidates = (choice,) if choice else DEFAULT_TRAINED_MODELS
+    for name in candidates:
+        if spacy.util.is_package(name):
+            return name
+    if choice:
+        logger.warning("spaCy pipeline %r is not installed; using spacy.blank('en')", choice)
+    return BLANK
+
+
+def _load_pipeline(model: str) -> Language:
+    if model == BLANK:
+        return spacy.blank("en")
+    # The parser is not needed (no noun chunks / sentences are used) and is the
+    # slowest component after NER.
+    return spacy.load(model, exclude=["parser"])
+
+
+def _is_punct(word: str) -> bool:
+    if not word or word.isalnum():  # fast path for ordinary words
+        return False
+    return all(unicodedata.category(char).startswith("P") for char in word)
+
+
+# spaCy lists "call" and "name" as stop words, which would make Presidio's
+# phone ("call me at ...") and name ("name: ...") context words unreachable.
+CONTEXT_STOP_WORDS = frozenset(STOP_WORDS - {"call", "name"})
+
+
+def keywords_of(lemmas: Iterable[str]) -> list[str]:
+    """Presidio's keyword rule (NlpArtifacts.set_keywords) in one pass over sets:
+    drop stop words, punctuation, "-PRON-" and "be"; split on ":"."""
+    keywords: list[str] = []
+    for lemma in lemmas:
+        word = lemma.lower()
+        if word in CONTEXT_STOP_WORDS or word in ("-pron-", "be") or _is_punct(word):
+            continue
+        keywords.extend(word.split(":"))
+    return keywords
+
+
+class LazyNlpArtifacts(NlpArtifacts):
+    """NlpArtifacts computed on first access to any of its fields.
+
+    With the blank pipeline `tokens` is a list of token strings rather than a
+    spaCy Doc: Presidio's context enhancer only needs `len(token)` and iteration,
+    and materialising a spaCy Token object per word dominated the cost.
+    """
+
+    _FIELDS = ("entities", "tokens", "lemmas", "tokens_indices", "keywords", "scores")
+
+    def __init__(self, text: str, language: str, nlp_engine: OfflineSpacyNlpEngine) -> None:
+        # Deliberately not calling NlpArtifacts.__init__: that would compute now.
+        self._text = text
+        self._language = language
+        self._fields: dict[str, Any] | None = None
+        self.nlp_engine = nlp_engine
+        # Spans already found with score 1.0, shared with later recognizers of the
+        # same text (see PiiAnalyzer.find and WindowedPhoneRecognizer).
+        self.certain_spans: tuple[tuple[int, int], ...] = ()
+
+    def _get(self, name: str) -> Any:
+        if self._fields is None:
+            self._fields = self.nlp_engine.compute_artifacts(self._text, self._language)
+        return self._fields[name]
+
+    entities = property(lambda self: self._get("entities"))
+    tokens = property(lambda self: self._get("tokens"))
+    lemmas = property(lambda self: self._get("lemmas"))
+    tokens_indices = property(lambda self: self._get("tokens_indices"))
+    keywords = property(lambda self: self._get("keywords"))
+    scores = property(lambda self: self._get("scores"))
+
+    def to_json(self) -> str:  # Presidio only calls this when tracing decisions
+        import json
+
+        tokens = [getattr(t, "text", t) for t in self.tokens]
+        return json.dumps({"tokens": tokens, "lemmas": self.lemmas, "tokens_indices": self.tokens_indices})
+
+
+class OfflineSpacyNlpEngine(NlpEngine):
+    """Presidio NlpEngine that never downloads; see the module doc."""
+
+    engine_name = "offline_spacy"
+    is_available = True
+
+    def __init__(self, model: str | None = None, max_strings: int = 250_000) -> None:
+        self.model = resolve_model(model)
+        self.max_strings = max_strings
+        self.nlp: dict[str, Language] | None = None
+
+    @property
+    def is_trained(self) -> bool:
+        return self.model != BLANK
+
+    def load(self) -> None:
+        self.nlp = {"en": _load_pipeline(self.model)}
+
+    def is_loaded(self) -> bool:
+        return self.nlp is not None
+
+    def _pipeline(self, language: str) -> Language:
+        if self.nlp is None:
+            raise ValueError("NLP engine is not loaded. Consider calling .load()")
+        try:
+            return self.nlp[language]
+        except KeyError:
+            raise ValueError(f"language {language!r} is not supported (only 'en')") from None
+
+    def process_text(self, text: str, language: str) -> NlpArtifacts:
+        self._pipeline(language)  # fail fast on an unsupported language
+        return LazyNlpArtifacts(text, language, self)
+
+    def compute_artifacts(self, text: str, language: str) -> dict[str, Any]:
+        """Run spaCy over `text`; the fields of NlpArtifacts as a dict."""
+        pipeline = self._pipeline(language)
+        doc = pipeline(text)
+        # One vectorised read of token offsets instead of a Token object per word.
+        offsets = doc.to_array([IDX, LENGTH]).tolist() if len(doc) else []
+        words = [text[start : start + length] for start, length in offsets]
+        if self.is_trained:
+            tokens: Any = doc
+            lemmas = [token.lemma_ or token.lower_ for token in doc]
+            people = [ent for ent in doc.ents if ent.label_ in PERSON_LABELS]
+            for ent in people:
+                ent.label_ = "PERSON"  # Presidio's entity name for SpacyRecognizer
+        else:
+            tokens = words
+            lemmas = [word.lower() for word in words]
+            people = []
+        if len(pipeline.vocab.strings) > self.max_strings:
+            # Bound memory in long-running workers (see module doc).
+            self.nlp = {**self.nlp, language: _load_pipeline(self.model)}
+        return {
+            "entities": people,
+            "tokens": tokens,
+            "lemmas": lemmas,
+            "tokens_indices": [start for start, _ in offsets],
+            "keywords": keywords_of(lemmas),
+            "scores": [0.85] * len(people),
+        }
+
+    def process_batch(
+        self,
+        texts: Iterable[str],
+        language: str,
+        batch_size: int = 1,
+        n_process: int = 1,
+        **kwargs: object,
+    ) -> Iterator[tuple[str, NlpArtifacts]]:
+        for text in texts:
+            yield text, self.process_text(str(text), language)
+
+    # Presidio may call these per lemma; plain set / unicode checks avoid growing
+    # the vocab the way `vocab[word].is_stop` would.
+    def is_stopword(self, word: str, language: str) -> bool:
+        return word.lower() in CONTEXT_STOP_WORDS
+
+    def is_punct(self, word: str, language: str) -> bool:
+        return _is_punct(word)
+
+    def get_supported_entities(self) -> list[str]:
+        return ["PERSON"] if self.is_trained else []
+
+    def get_supported_languages(self) -> list[str]:
+        if self.nlp is None:
+            raise ValueError("NLP engine is not loaded. Consider calling .load()")
+        return list(self.nlp)
