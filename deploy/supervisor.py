@@ -80,12 +80,13 @@ class Stack:
 
     def _start_kafka(self) -> str:
         log.info("starting_kafka", data_dir=str(self.data_dir / "kafka"))
-        self.kafka = KafkaBroker(self.data_dir / "kafka")
+        self.kafka = KafkaBroker(self.data_dir / "kafka", log_file=self.data_dir / "kafka.log")
         return self.kafka.start()
 
     def _start_clickhouse(self) -> str:
         log.info("starting_clickhouse_endpoint", data_dir=str(self.data_dir / "clickhouse"))
-        self.clickhouse = ClickHouseEndpoint(self.data_dir / "clickhouse")
+        # Its per-query access log would drown the services' output: it goes to a file.
+        self.clickhouse = ClickHouseEndpoint(self.data_dir / "clickhouse", log_file=self.data_dir / "clickhouse.log")
         return self.clickhouse.start()
 
     def _credentials(self) -> BootstrapCredentials:
@@ -158,7 +159,7 @@ def run_stack(env: GuardEnvironment, demo: bool, ingest_port: int, query_port: i
     demo_thread = None
     try:
         creds = stack.start()
-        print_welcome(creds)
+        print_welcome(creds, env.credentials_path.resolve())
         if demo:
             from deploy.demo_traffic import start_demo_thread
 
@@ -181,13 +182,13 @@ def run_stack(env: GuardEnvironment, demo: bool, ingest_port: int, query_port: i
         log.info("stack_stopped")
 
 
-def print_welcome(creds: BootstrapCredentials) -> None:
+def print_welcome(creds: BootstrapCredentials, credentials_path: Path) -> None:
     print(
         "\nguardstream is running\n"
         f"  ingest     {creds.ingest_url}   (POST /v1/screenings, Bearer {creds.api_key[:7]}…)\n"
-        f"  query API  {creds.query_url}   (docs at {creds.query_url}/docs)\n"
-        f"  login      {creds.admin_email} / see credentials.json\n"
-        "  credentials.json holds the API key, project and admin password.\n"
-        "  Ctrl-C stops everything.\n",
+        f"  query API  {creds.query_url}   (OpenAPI docs at {creds.query_url}/docs)\n"
+        f"  login      {creds.admin_email}\n"
+        f"  secrets    {credentials_path}  (API key, project, admin password)\n"
+        "  Ctrl-C stops everything; state stays in the data dir for the next run.\n",
         flush=True,
     )

@@ -21,6 +21,8 @@ SCREENINGS_TOPIC = "guard.screenings"
 SCREENED_TOPIC = "guard.screened"
 CONFIG_TOPIC = "guard.config"
 DEADLETTER_TOPIC = "guard.deadletter"
+# An extension of the contract topics: the sequencer of monthly quota reservations (ingest/quota.py).
+QUOTA_TOPIC = "guard.quota"
 
 DEFAULT_PARTITIONS = 12
 _HOUR_MS = 60 * 60 * 1000
@@ -71,6 +73,13 @@ def topic_specs(partitions: int = DEFAULT_PARTITIONS) -> tuple[TopicSpec, ...]:
             "retention.ms": str(7 * _DAY_MS),
             "segment.ms": str(6 * _HOUR_MS),
         }),
+        # Quota reservations of every ingest process, in one total order, so all of them count an
+        # org's month identically; kept past a month so a restart can re-count the current one.
+        TopicSpec(QUOTA_TOPIC, 1, {
+            "cleanup.policy": "delete",
+            "retention.ms": str(40 * _DAY_MS),
+            "segment.ms": str(_DAY_MS),
+        }),
     )
 
 
@@ -112,9 +121,24 @@ async def ensure_topics(bootstrap: str, partitions: int = DEFAULT_PARTITIONS, *,
                     raise RuntimeError(f"creating Kafka topic {topic} failed: "
                                        f"error {error_code} {message}")
                 log.info("kafka topic created", topic=topic, replication=replication)
-        await _wait_for_leaders(admin, [spec.name for spec in specs], time.monotonic() + timeout)
+        deadline = time.monotonic() + timeout
+        await _wait_for_leaders(admin, [spec.name for spec in specs], deadline)
+        await _wait_for_group_coordinator(admin, deadline)
     finally:
         await admin.close()
+
+
+async def _wait_for_group_coordinator(admin: AIOKafkaAdminClient, deadline: float) -> None:
+    """The first FindCoordinator makes the broker create __consumer_offsets; waiting for it here
+    spares every consumer group a round of 'coordinator not available' errors at start-up."""
+    while True:
+        try:
+            await admin.find_coordinator("guardstream-warmup")
+            return
+        except Exception:  # noqa: BLE001 - any error here means "not yet"; the deadline bounds it
+            if time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(0.2)
 
 
 async def _partition_counts(admin: AIOKafkaAdminClient, names: list[str]) -> dict[str, int]:

@@ -6,20 +6,17 @@ schema model. ClickHouse calls run in threads so the event loop never blocks.
 
 from __future__ import annotations
 
-import asyncio
 import hmac
 import time
-import uuid
 from datetime import UTC, datetime
 
-from fastapi import Depends, FastAPI, Header, Query
+from fastapi import FastAPI, Header
 
 from projections.clickhouse import connect
-from query_api.filters import RelativeRange, time_window
-from query_api.requests_read import get_request, list_requests
+from query_api.read_routes import build_read_router
 from query_api.settings import QuerySettings
 from query_api.tokens import TokenClaims, sign_token, verify_token
-from schemas.api import LoginRequest, LoginResponse, RequestDetail, RequestsPage
+from schemas.api import LoginRequest, LoginResponse
 from schemas.bootstrap import BootstrapCredentials
 from schemas.errors import ApiError, install_error_handlers
 
@@ -56,31 +53,7 @@ def create_app(settings: QuerySettings) -> FastAPI:
         token = sign_token(TokenClaims(sub=admin.admin_email, org_id=admin.org_id, exp=expires), secret_key)
         return LoginResponse(token=token, expires_at=datetime.fromtimestamp(expires, UTC))
 
-    @app.get("/v1/requests", response_model=RequestsPage)
-    async def requests_list(
-        claims: TokenClaims = Depends(caller),
-        range_: RelativeRange | None = Query(default=None, alias="range"),
-        from_: datetime | None = Query(default=None, alias="from"),
-        to: datetime | None = Query(default=None),
-        project_id: list[str] = Query(default=[]),
-        flagged: bool | None = Query(default=None, description="true = the Detections tab"),
-        limit: int = Query(default=50, ge=1, le=500),
-        cursor: str | None = Query(default=None),
-    ) -> RequestsPage:
-        """Screenings of the caller's org, newest first, with keyset pagination."""
-        window = time_window(range_, from_, to)
-        items, next_cursor = await asyncio.to_thread(
-            list_requests, client, settings.database, claims.org_id, window, project_id, flagged, limit, cursor
-        )
-        return RequestsPage(items=items, next_cursor=next_cursor)
-
-    @app.get("/v1/requests/{event_id}", response_model=RequestDetail)
-    async def request_details(event_id: uuid.UUID, claims: TokenClaims = Depends(caller)) -> RequestDetail:
-        """Masked contents, every check with its result, and the exact API response."""
-        found = await asyncio.to_thread(get_request, client, settings.database, claims.org_id, str(event_id))
-        if found is None:
-            raise ApiError(404, f"no screening {event_id} in your organization", "not_found", "event_id")
-        return found
+    app.include_router(build_read_router(client, settings.database, caller))
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:

@@ -34,7 +34,9 @@ def create_app(settings: StreamsSettings) -> faust.App:
         broker_commit_interval=settings.commit_interval_s,
         consumer_auto_offset_reset="earliest",
         topic_replication_factor=1,
-        topic_allow_declare=False,  # topics are created by `guardstream` with deliberate configs
+        # Our topics exist before the worker starts (created with deliberate configs); this only
+        # lets Faust create its own internal assignor topic.
+        topic_allow_declare=True,
     )
     screenings = app.topic(SCREENINGS_TOPIC, key_serializer="raw", value_serializer="raw")
     screened = app.topic(SCREENED_TOPIC, key_serializer="raw", value_serializer="raw")
@@ -76,4 +78,5 @@ def run_worker(settings: StreamsSettings) -> None:
     """Run the worker in the foreground until SIGTERM/SIGINT (Faust installs the handlers)."""
     app = create_app(settings)
     worker = faust.Worker(app, loglevel="WARNING", quiet=True, redirect_stdouts=False)
+    worker.spinner = None  # a terminal spinner only garbles the supervisor's prefixed output
     worker.execute_from_commandline()

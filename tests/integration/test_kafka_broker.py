@@ -22,7 +22,7 @@ from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
 import deploy.topics
 from deploy.kafka_broker import BrokerStartError, KafkaBroker, ToolMissingError, kafka_classpath
-from deploy.topics import (CONFIG_TOPIC, DEADLETTER_TOPIC, SCREENED_TOPIC, SCREENINGS_TOPIC,
+from deploy.topics import (CONFIG_TOPIC, DEADLETTER_TOPIC, QUOTA_TOPIC, SCREENED_TOPIC, SCREENINGS_TOPIC,
                            TOPIC_SPECS, ensure_topics)
 
 pytestmark = pytest.mark.integration
@@ -139,10 +139,10 @@ def test_ensure_topics_is_idempotent_and_applies_the_declared_configs(broker: Ka
     run(ensure_topics(broker.bootstrap))  # second run: everything exists, nothing fails
 
     names = [spec.name for spec in TOPIC_SPECS]
-    assert names == [SCREENINGS_TOPIC, SCREENED_TOPIC, CONFIG_TOPIC, DEADLETTER_TOPIC]
+    assert names == [SCREENINGS_TOPIC, SCREENED_TOPIC, CONFIG_TOPIC, DEADLETTER_TOPIC, QUOTA_TOPIC]
     partitions, configs = run(describe(broker.bootstrap, names))
     assert partitions == {SCREENINGS_TOPIC: 12, SCREENED_TOPIC: 12, CONFIG_TOPIC: 1,
-                          DEADLETTER_TOPIC: 3}
+                          DEADLETTER_TOPIC: 3, QUOTA_TOPIC: 1}
     for spec in TOPIC_SPECS:
         for name, value in spec.configs.items():
             assert configs[spec.name][name] == value, (spec.name, name)
