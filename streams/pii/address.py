@@ -52,7 +52,11 @@ _LOCALITY = (  # longest alternatives first: the first that matches wins
     rf"|,\s*{_CITY}(?=\s*(?:[.;!?)\n]|$)))"  # ", London." at the end of a clause
 )
 
-_US_STREET = rf"\b{_NUMBER}\s+(?:{_DIRECTION}\s+)?(?:{_WORD}\s+){{1,4}}?{_SUFFIX}\b\.?(?:\s+{_DIRECTION}(?!\w))?{_UNIT}?"
+# "1600 Pennsylvania Avenue NW", "42 W. 5th St. Apt 3B": number, 1-4 words, suffix.
+_US_STREET = (
+    rf"\b{_NUMBER}\s+(?:{_DIRECTION}\s+)?(?:{_WORD}\s+){{1,4}}?{_SUFFIX}\b\.?"
+    rf"(?:\s+{_DIRECTION}(?!\w))?{_UNIT}?"
+)
 # "Hauptstraße 5", "Keizersgracht 123", "Berliner Straße 12a". The compound must
 # start with a capital so "during 5" never reads as "...ring 5".
 _GERMANIC_STREET = (
@@ -72,6 +76,7 @@ _ROMANCE_NAME_FIRST = (
 )
 _PO_BOX = r"\b(?:P\.?\s?O\.?\s?Box|PO\sBox|Post\sOffice\sBox|Postfach)\s+\d{1,8}\b"
 
+_ANY_STREET_LINE = "|".join((_US_STREET, _GERMANIC_STREET, _ROMANCE_NUMBER_FIRST, _ROMANCE_NAME_FIRST, _PO_BOX))
 _YEAR_FIRST = re.compile(r"(?:19|20)\d\d\s")
 _ANY_DIGIT = re.compile(r"\d")
 
@@ -83,7 +88,7 @@ class StreetAddressRecognizer(PatternRecognizer):
     """Postal addresses written in the common US/UK/EU shapes (see module doc)."""
 
     PATTERNS = [
-        Pattern("street line + locality", rf"(?:{_US_STREET}|{_GERMANIC_STREET}|{_ROMANCE_NUMBER_FIRST}|{_ROMANCE_NAME_FIRST}|{_PO_BOX}){_LOCALITY}", FULL_ADDRESS_SCORE),
+        Pattern("street line + locality", rf"(?:{_ANY_STREET_LINE}){_LOCALITY}", FULL_ADDRESS_SCORE),
         Pattern("street line (number first)", _US_STREET, STREET_LINE_SCORE),
         Pattern("street line (germanic)", _GERMANIC_STREET, STREET_LINE_SCORE),
         Pattern("street line (romance)", rf"{_ROMANCE_NUMBER_FIRST}|{_ROMANCE_NAME_FIRST}", STREET_LINE_SCORE),

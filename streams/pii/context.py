@@ -5,13 +5,17 @@
 results that already score 1.0. Our results are created fresh for each call and
 owned by it, so we boost them in place, and skip results that cannot go higher
 (which also means a text whose findings are all checksum-validated never needs
-the NLP artifacts: see nlp.LazyNlpArtifacts). The rule itself is Presidio's:
+the NLP artifacts: see nlp.LazyNlpArtifacts). Presidio also finds each
+result's token by scanning from the first token (quadratic on long texts with
+many findings); we bisect token end offsets. The rule itself is Presidio's:
 a recognizer context word among the preceding lemmas (substring match) raises
 the score by `context_similarity_factor`, to at least
 `min_score_with_context_similarity`, capped at 1.0.
 """
 
 from __future__ import annotations
+
+import bisect
 
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.context_aware_enhancers import LemmaContextAwareEnhancer
@@ -23,6 +27,21 @@ _ALREADY_ENHANCED = RecognizerResult.IS_SCORE_ENHANCED_BY_CONTEXT_KEY
 
 class InPlaceContextEnhancer(LemmaContextAwareEnhancer):
     """LemmaContextAwareEnhancer without the deep copy; see the module doc."""
+
+    def _extract_surrounding_words(self, nlp_artifacts: NlpArtifacts, word: str, start: int) -> list[str]:
+        token_ends = getattr(nlp_artifacts, "token_ends", None)
+        if token_ends is None or not nlp_artifacts.tokens:
+            return super()._extract_surrounding_words(nlp_artifacts, word, start)
+        # Presidio scans tokens from the first one for every result (quadratic in
+        # long texts); the first token ending after `start` is the same token.
+        index = bisect.bisect_right(token_ends, start)
+        if index >= len(token_ends):
+            raise ValueError(f"no token at offset {start}")
+        keywords = nlp_artifacts.keywords
+        lemmas = nlp_artifacts.lemmas
+        words = self._add_n_words_backward(index, self.context_prefix_count, lemmas, keywords)
+        words += self._add_n_words_forward(index, self.context_suffix_count, lemmas, keywords)
+        return list(set(words))
 
     def enhance_using_context(
         self,

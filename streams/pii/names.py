@@ -59,7 +59,9 @@ MAX_NAME_WORDS = 4
 # that are followed by a capitalised word.
 _PARTICLE_PATTERN = "|".join(sorted(PARTICLES, key=len, reverse=True))
 _CANDIDATE = re.compile(
-    rf"\b(?:\p{{Lu}}\.(?=\s)|\p{{Lu}}[\p{{L}}'’-]*\p{{L}}|(?:{_PARTICLE_PATTERN})(?=(?:\s+(?:{_PARTICLE_PATTERN}))*\s+\p{{Lu}}))"
+    r"\b(?:\p{Lu}\.(?=\s)"  # initial
+    r"|\p{Lu}[\p{L}'’-]*\p{L}"  # capitalised or all-caps word
+    rf"|(?:{_PARTICLE_PATTERN})(?=(?:\s+(?:{_PARTICLE_PATTERN}))*\s+\p{{Lu}}))"  # particle before a name
 )
 # "St. Louis", "San Jose", "Fort Worth": a given name that is part of a place name.
 PLACE_PREFIXES = frozenset("st ste saint san santa fort ft mount mt lake port cape".split())
@@ -90,6 +92,17 @@ _LOWERCASE_NAME = re.compile(
 _CUE_WINDOW = 40  # characters of preceding text searched for a cue
 
 
+def _looks_like_code(text: str, start: int, end: int) -> bool:
+    """Identifiers in code or markup: `Len(3)`, `Annotated[int]`, `types.Len`, `$Name`."""
+    before = text[start - 1] if start else ""
+    after = text[end : end + 2]
+    return (
+        before in (".", "_", "/", "\\", "`", "$", "<")
+        or after[:1] in ("(", "[", "{", "<", "_", "=")
+        or (after[:1] == "." and after[1:2].isalpha() and after[1:2].islower())
+    )
+
+
 def _read_words(filename: str) -> frozenset[str]:
     text = resources.files("streams.pii").joinpath("data", filename).read_text(encoding="utf-8")
     return frozenset(
@@ -109,20 +122,24 @@ class NameLexicon:
     def classify(self, word: str) -> int:
         """FIRST / AMBIGUOUS / LAST / UNKNOWN / BREAK for a capitalised or all-caps word."""
         key = word.lower().replace("’", "'")
-        if key in TITLES or key in self.never or key in PLACE_PREFIXES:
-            return BREAK
+        if key in TITLES or key in self.never or key in PLACE_PREFIXES or (len(word) <= 2 and word.isupper()):
+            return BREAK  # two capitals are an acronym ("AI", "IT"), not "Ai"
         plain = key.replace("'", "")
         for candidate in (key, plain):
             if candidate in self.ambiguous:
                 return AMBIGUOUS
             if candidate in self.first:
-                return FIRST
+                # Two-letter given names ("Le", "Al", "Ed") are also particles,
+                # abbreviations and code identifiers: only with a surname or cue.
+                return AMBIGUOUS if len(candidate) <= 2 else FIRST
             if candidate in self.last:
                 return LAST
-        if "-" in key:  # Jean-Luc, Smith-Jones: the parts decide
-            parts = [self.classify(part) for part in key.split("-") if part]
+        parts = word.split("-")
+        if len(parts) > 1 and all(part[:1].isupper() for part in parts):
+            # Jean-Luc, Smith-Jones: the parts decide ("AI-drafted" is no name).
+            kinds = [self.classify(part) for part in parts]
             for wanted in (FIRST, LAST, AMBIGUOUS):
-                if wanted in parts:
+                if wanted in kinds:
                     return wanted
         # Unknown all-caps words are acronyms (API, NASA), not names.
         return BREAK if word.isupper() else UNKNOWN
@@ -145,6 +162,7 @@ class _Word:
     start: int
     end: int
     kind: int
+    shouted: bool = False  # ALL CAPS: a lone known name is then more likely a word
 
 
 class LexiconNameRecognizer(LocalRecognizer):
@@ -187,7 +205,7 @@ class LexiconNameRecognizer(LocalRecognizer):
                 if possessive:
                     end -= 2
                     token = token[:-2]
-                words.append(_Word(start, end, self.lexicon.classify(token)))
+                words.append(_Word(start, end, self.lexicon.classify(token), token.isupper()))
         return words
 
     def _segments(self, text: str) -> list[list[_Word]]:
@@ -231,6 +249,8 @@ class LexiconNameRecognizer(LocalRecognizer):
     def _names_in_segment(self, text: str, segment: list[_Word]) -> list[tuple[int, int, float, bool]]:
         found: list[tuple[int, int, float, bool]] = []
         i = 0
+        if _looks_like_code(text, segment[0].start, segment[-1].end):
+            return found
         while i < len(segment):
             if i == 0 and _PLACE_PREFIX.search(text, max(0, segment[0].start - 8), segment[0].start):
                 i += 1  # part of a place name
@@ -275,7 +295,7 @@ class LexiconNameRecognizer(LocalRecognizer):
                 # capitalised words is itself a strong sign of a name.
                 return j, PARTIAL_NAME_SCORE, False
             return None
-        if head.kind == FIRST:
+        if head.kind == FIRST and (cue or not head.shouted):
             return i + 1, WEAK_CUE_SCORE if cue else LONE_FIRST_NAME_SCORE, cue is not None
         if cue == "weak" and head.kind in (AMBIGUOUS, LAST):
             return i + 1, WEAK_CUE_SCORE, True

@@ -24,10 +24,12 @@ stay identical.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import unicodedata
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import Any
 
 import spacy
@@ -50,16 +52,17 @@ PERSON_LABELS = frozenset({"PERSON", "PER"})
 def resolve_model(requested: str | None = None) -> str:
     """The pipeline to load: an installed trained package name, or "blank".
 
-    `requested` (or $GUARD_PII_SPACY_MODEL) may name a package or "blank"; a named
-    package that is not installed falls back to blank with a warning, never to a
-    download.
+    `requested` (or $GUARD_PII_SPACY_MODEL) may name a package, a saved pipeline
+    directory or "blank"; one that is not installed falls back to blank with a
+    warning, never to a download.
     """
     choice = requested if requested is not None else os.environ.get(MODEL_ENV, "").strip()
     if choice == BLANK:
         return BLANK
     candidates = (choice,) if choice else DEFAULT_TRAINED_MODELS
     for name in candidates:
-        if spacy.util.is_package(name):
+        # An installed package, or a pipeline directory saved with nlp.to_disk().
+        if spacy.util.is_package(name) or (Path(name) / "config.cfg").is_file():
             return name
     if choice:
         logger.warning("spaCy pipeline %r is not installed; using spacy.blank('en')", choice)
@@ -68,7 +71,11 @@ def resolve_model(requested: str | None = None) -> str:
 
 def _load_pipeline(model: str) -> Language:
     if model == BLANK:
-        return spacy.blank("en")
+        nlp = spacy.blank("en")
+        # spaCy refuses texts over 1M characters to protect trained components'
+        # memory; the bare tokenizer is linear, and refusing would stop masking.
+        nlp.max_length = 100_000_000
+        return nlp
     # The parser is not needed (no noun chunks / sentences are used) and is the
     # slowest component after NER.
     return spacy.load(model, exclude=["parser"])
@@ -88,13 +95,26 @@ CONTEXT_STOP_WORDS = frozenset(STOP_WORDS - {"call", "name"})
 def keywords_of(lemmas: Iterable[str]) -> list[str]:
     """Presidio's keyword rule (NlpArtifacts.set_keywords) in one pass over sets:
     drop stop words, punctuation, "-PRON-" and "be"; split on ":"."""
-    keywords: list[str] = []
-    for lemma in lemmas:
-        word = lemma.lower()
-        if word in CONTEXT_STOP_WORDS or word in ("-pron-", "be") or _is_punct(word):
-            continue
-        keywords.extend(word.split(":"))
+    keywords = [
+        word
+        for word in map(str.lower, lemmas)
+        if word not in CONTEXT_STOP_WORDS and word not in ("-pron-", "be") and (word.isalnum() or not _is_punct(word))
+    ]
+    if any(":" in word for word in keywords):
+        keywords = [part for word in keywords for part in word.split(":")]
     return keywords
+
+
+class KeywordList(list):
+    """Presidio's keyword list with O(1) membership (the enhancer tests
+    `lemma in keywords` for every word it walks back over)."""
+
+    def __init__(self, words: Iterable[str]) -> None:
+        super().__init__(words)
+        self._set = frozenset(self)
+
+    def __contains__(self, word: object) -> bool:
+        return word in self._set
 
 
 class LazyNlpArtifacts(NlpArtifacts):
@@ -105,16 +125,14 @@ class LazyNlpArtifacts(NlpArtifacts):
     and materialising a spaCy Token object per word dominated the cost.
     """
 
-    _FIELDS = ("entities", "tokens", "lemmas", "tokens_indices", "keywords", "scores")
-
     def __init__(self, text: str, language: str, nlp_engine: OfflineSpacyNlpEngine) -> None:
         # Deliberately not calling NlpArtifacts.__init__: that would compute now.
         self._text = text
         self._language = language
         self._fields: dict[str, Any] | None = None
         self.nlp_engine = nlp_engine
-        # Spans already found with score 1.0, shared with later recognizers of the
-        # same text (see PiiAnalyzer.find and WindowedPhoneRecognizer).
+        # Spans whose digits a first pass already explained, for the phone pass
+        # over the same text (see PiiAnalyzer.find and WindowedPhoneRecognizer).
         self.certain_spans: tuple[tuple[int, int], ...] = ()
 
     def _get(self, name: str) -> Any:
@@ -128,10 +146,10 @@ class LazyNlpArtifacts(NlpArtifacts):
     tokens_indices = property(lambda self: self._get("tokens_indices"))
     keywords = property(lambda self: self._get("keywords"))
     scores = property(lambda self: self._get("scores"))
+    # End offset of each token, ascending: lets the enhancer bisect for a token.
+    token_ends = property(lambda self: self._get("token_ends"))
 
     def to_json(self) -> str:  # Presidio only calls this when tracing decisions
-        import json
-
         tokens = [getattr(t, "text", t) for t in self.tokens]
         return json.dumps({"tokens": tokens, "lemmas": self.lemmas, "tokens_indices": self.tokens_indices})
 
@@ -194,8 +212,9 @@ class OfflineSpacyNlpEngine(NlpEngine):
             "tokens": tokens,
             "lemmas": lemmas,
             "tokens_indices": [start for start, _ in offsets],
-            "keywords": keywords_of(lemmas),
+            "keywords": KeywordList(keywords_of(lemmas)),
             "scores": [0.85] * len(people),
+            "token_ends": [start + length for start, length in offsets],
         }
 
     def process_batch(

@@ -250,3 +250,64 @@ def test_missing_spacy_model_falls_back_to_blank_without_download(monkeypatch: p
     assert resolve_model("en_core_web_does_not_exist") == BLANK
     analyzer = build_analyzer("en_core_web_does_not_exist")
     assert analyzer.mask(SEED).text == "My name is <NAME>, please email me at <EMAIL>"
+
+
+def test_trained_pipeline_path_adds_spacy_person_entities(tmp_path: Path) -> None:
+    # Stand-in for en_core_web_sm (not installable offline): a saved pipeline
+    # whose entity ruler tags PERSON, loaded through the same code path.
+    import spacy
+
+    nlp = spacy.blank("en")
+    ruler = nlp.add_pipe("entity_ruler")
+    ruler.add_patterns([{"label": "PERSON", "pattern": [{"LOWER": "zorblax"}, {"LOWER": "quux"}]}])
+    nlp.to_disk(tmp_path / "pipeline")
+
+    analyzer = build_analyzer(str(tmp_path / "pipeline"))
+    assert analyzer.engine.nlp_engine.is_trained
+    text = "The ticket was filed by Zorblax Quux and sent to support@lakera.ai."
+    assert analyzer.mask(text).text == "The ticket was filed by <NAME> and sent to <EMAIL>."
+    assert mask_pii(text).text == "The ticket was filed by Zorblax Quux and sent to <EMAIL>."  # lexicons alone miss it
+
+
+def test_nlp_engine_bounds_spacy_string_store_without_changing_tokens() -> None:
+    from streams.pii.nlp import OfflineSpacyNlpEngine
+
+    engine = OfflineSpacyNlpEngine("blank", max_strings=3_000)
+    engine.load()
+    probe = "Call Maria at 212-555-0187, ok?"
+    before = engine.process_text(probe, "en")
+    first_pipeline = engine.nlp["en"]
+    for i in range(400):
+        engine.process_text(f"token{i}a token{i}b token{i}c token{i}d token{i}e", "en").tokens  # force compute
+    assert engine.nlp["en"] is not first_pipeline, "pipeline should have been refreshed"
+    assert len(engine.nlp["en"].vocab.strings) <= 3_000 + 50
+    after = engine.process_text(probe, "en")
+    assert (after.tokens, after.lemmas, after.tokens_indices) == (before.tokens, before.lemmas, before.tokens_indices)
+
+
+def test_no_file_io_imports_or_sockets_at_call_time() -> None:
+    # Audit hooks cannot be removed, so this runs in its own process: after the
+    # engine is built, masking texts from many countries must not open files,
+    # import modules (e.g. phonenumbers' per-country metadata) or touch sockets.
+    code = (
+        "import sys\n"
+        "from streams.pii import build_analyzer\n"
+        "analyzer = build_analyzer('blank')\n"
+        "events = []\n"
+        "def hook(event, args):\n"
+        "    if event in ('open', 'import', 'socket.connect', 'socket.getaddrinfo', 'subprocess.Popen'):\n"
+        "        events.append((event, str(args[0])[:80]))\n"
+        "sys.addaudithook(hook)\n"
+        "for text in [\n"
+        "    'Call +81 3-1234-5678, +86 10 1234 5678, +7 495 123-45-67, +61 2 9374 4000, 020 7946 0958',\n"
+        "    'IBAN NO93 8601 1117 947, PT50 0002 0123 1234 5678 9015 4, SA03 8000 0000 6080 1016 7519',\n"
+        "    'Hi Zoë Müller, mail jörg@example.de or x@y.co.jp; IP fe80::1; SSN 234-56-7890',\n"
+        "    '221B Baker Street, London NW1 6XE; card 4111 1111 1111 1111',\n"
+        "]:\n"
+        "    analyzer.mask(text)\n"
+        "print(events)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

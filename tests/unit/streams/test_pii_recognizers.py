@@ -8,7 +8,8 @@ import pytest
 from presidio_analyzer.predefined_recognizers import PhoneRecognizer
 
 from streams.pii import find_pii, mask_pii
-from streams.pii.recognizers import WindowedPhoneRecognizer, luhn_valid
+from streams.pii.phone import WindowedPhoneRecognizer
+from streams.pii.recognizers import luhn_valid
 
 
 def masked_values(text: str) -> list[tuple[str, str]]:
@@ -155,7 +156,9 @@ def test_ip_addresses(ip: str) -> None:
     assert_masked_as(f"The host {ip} answered.", ip, "pii/ip_address")
 
 
-@pytest.mark.parametrize("text", ["999.1.1.1", "version 1.2.3", "at 12:30:45"])
+@pytest.mark.parametrize(
+    "text", ["999.1.1.1", "version 1.2.3", "at 12:30:45", "pip classifiers: Programming Language :: Python :: 3"]
+)
 def test_not_ip_addresses(text: str) -> None:
     assert not [d for d, _ in masked_values(text) if d == "pii/ip_address"]
 
@@ -202,9 +205,15 @@ def test_bare_nine_digits_need_ssn_context() -> None:
 @pytest.mark.parametrize(
     ("text", "address"),
     [
-        ("Ship to 1600 Pennsylvania Avenue NW, Washington, DC 20500 asap.", "1600 Pennsylvania Avenue NW, Washington, DC 20500"),
+        (
+            "Ship to 1600 Pennsylvania Avenue NW, Washington, DC 20500 asap.",
+            "1600 Pennsylvania Avenue NW, Washington, DC 20500",
+        ),
         ("I live at 42 Main St, Springfield, IL 62701.", "42 Main St, Springfield, IL 62701"),
-        ("Office: 350 Fifth Avenue, Suite 3300, New York, NY 10118", "350 Fifth Avenue, Suite 3300, New York, NY 10118"),
+        (
+            "Office: 350 Fifth Avenue, Suite 3300, New York, NY 10118",
+            "350 Fifth Avenue, Suite 3300, New York, NY 10118",
+        ),
         ("Send it to 42 W. 5th St. Apt 3B please", "42 W. 5th St. Apt 3B"),
         ("We met at 221B Baker Street, London NW1 6XE.", "221B Baker Street, London NW1 6XE"),
         ("Adresse: Hauptstraße 5, 10115 Berlin", "Hauptstraße 5, 10115 Berlin"),
@@ -266,6 +275,9 @@ def test_names(text: str, name: str) -> None:
         "Lives in St. Louis; San Jose is nice.",
         "Thanks, Team!",
         "I am happy to help.",
+        "Help you monitor your AI apps.",
+        "def hi(name: Annotated[int, Len(3)]) -> Mark: ...",
+        "An AI-drafted reply; see annotated_types.Len and `Grace()`.",
     ],
 )
 def test_words_that_look_like_names_are_not_masked(text: str) -> None:
