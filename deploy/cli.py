@@ -2,6 +2,7 @@
 
     guardstream up [--demo]      run everything locally (Kafka, ClickHouse engine, services)
     guardstream migrate          apply ClickHouse migrations to GUARD_CLICKHOUSE_URL
+    guardstream replay           rebuild read models from guard.screened and swap them in
     guardstream topics           create the contract topics on GUARD_KAFKA_BOOTSTRAP
     guardstream serve SERVICE    run one service in the foreground (used by `up`; scale-out)
     guardstream demo             post demo traffic to a running stack (credentials.json)
@@ -101,6 +102,10 @@ def main(argv: list[str] | None = None) -> int:
     up.add_argument("--query-port", type=int, default=8000)
     commands.add_parser("migrate", help="apply ClickHouse migrations (idempotent)")
     commands.add_parser("topics", help="create the contract Kafka topics (idempotent)")
+    replay = commands.add_parser("replay", help="rebuild read models from guard.screened, swap them in")
+    replay.add_argument("--projection", choices=("screenings", "aggregates", "all"), default="all")
+    replay.add_argument("--from", dest="since", default="earliest", help="earliest, or an RFC 3339 time")
+    replay.add_argument("--restart", action="store_true", help="discard an interrupted rebuild instead of resuming it")
     serve = commands.add_parser("serve", help="run one service in the foreground")
     serve.add_argument("service", choices=sorted(SERVE))
     commands.add_parser("demo", help="post demo traffic to a running stack")
@@ -120,6 +125,11 @@ def main(argv: list[str] | None = None) -> int:
         applied = migrate(connect(env.require_clickhouse()))
         print(f"applied migrations: {applied or 'none (up to date)'}")
         return 0
+    if args.command == "replay":
+        from projections.service import replay as run_replay
+        from projections.settings import ProjectionSettings
+
+        return run_replay(ProjectionSettings(), args.projection, args.since, args.restart)
     if args.command == "topics":
         from deploy.topics import ensure_topics
 

@@ -1,11 +1,11 @@
 """`guardstream up`: the whole stack under one supervisor.
 
 Starts Kafka and the ClickHouse endpoint unless the environment names external ones,
-applies migrations, creates topics, writes credentials.json, then runs ingest, the Faust
-worker, the projection writer and the query API as children with prefixed output. On
-Ctrl-C or SIGTERM it stops them in data-flow order — ingest first, so nothing new is
-acknowledged, then the consumers, which commit what they finished — and the
-infrastructure last. Every child is tied to our lifetime by PR_SET_PDEATHSIG.
+applies migrations, creates topics, bootstraps the config (deploy/bootstrap.py) and writes
+credentials.json, then runs ingest, the Faust worker, the projection writer and the query
+API as children with prefixed output. On Ctrl-C or SIGTERM it stops them in data-flow
+order — ingest first, so nothing new is acknowledged, then the consumers, which commit
+what they finished — and the infrastructure last. Every child is tied to our lifetime by PR_SET_PDEATHSIG.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from pathlib import Path
 import httpx
 import structlog
 
+from deploy.bootstrap import bootstrap_config
 from deploy.clickhouse_endpoint import ClickHouseEndpoint
 from deploy.kafka_broker import KafkaBroker
 from deploy.ports import port_is_free
@@ -69,7 +70,7 @@ class Stack:
         clickhouse_url = self.env.clickhouse_url or self._start_clickhouse()
         migrate(connect(clickhouse_url))
         asyncio.run(ensure_topics(bootstrap))
-        self.credentials = self._credentials()
+        self.credentials = self._bootstrap_config(bootstrap)
         child_env = self._child_env(bootstrap, clickhouse_url)
         for name in SERVICES:
             service = ServiceProcess(name, [sys.executable, "-m", "deploy.cli", "serve", name], child_env)
@@ -89,17 +90,13 @@ class Stack:
         self.clickhouse = ClickHouseEndpoint(self.data_dir / "clickhouse", log_file=self.data_dir / "clickhouse.log")
         return self.clickhouse.start()
 
-    def _credentials(self) -> BootstrapCredentials:
-        path = self.env.credentials_path.resolve()
+    def _bootstrap_config(self, bootstrap: str) -> BootstrapCredentials:
+        """The first org, admin, policy, projects and API key as config events (only what is
+        missing), then credentials.json: see deploy/bootstrap.py."""
         ingest_url = f"http://127.0.0.1:{self.ingest_port}"
         query_url = f"http://127.0.0.1:{self.query_port}"
-        if path.exists():
-            kept = BootstrapCredentials.load(path)
-            creds = kept.model_copy(update={"ingest_url": ingest_url, "query_url": query_url})
-        else:
-            creds = BootstrapCredentials.generate(ingest_url, query_url)
-        creds.save(path)
-        return creds
+        path = self.env.credentials_path.resolve()
+        return asyncio.run(bootstrap_config(bootstrap, path, ingest_url, query_url))
 
     def _child_env(self, bootstrap: str, clickhouse_url: str) -> dict[str, str]:
         env = dict(os.environ)

@@ -1,4 +1,5 @@
-"""Appends `screening.received` envelopes to `guard.screenings` and waits for acks=all.
+"""Appends envelopes (`screening.received` to `guard.screenings`, or already screened ones
+from `/v2/guard` to `guard.screened`) and waits for acks=all.
 
 The producer is idempotent, so a broker-side retry never writes a record twice; the
 caller answers 202 only after `append` returned.
@@ -8,12 +9,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from typing import Any
 
 from aiokafka import AIOKafkaProducer
 
 from deploy.topics import SCREENINGS_TOPIC
 from schemas.envelope import Envelope
-from schemas.screening import ScreeningReceived
 
 
 class ScreeningProducer:
@@ -39,13 +40,11 @@ class ScreeningProducer:
         if self._producer is not None:
             await self._producer.stop()
 
-    async def append(self, envelopes: Sequence[Envelope[ScreeningReceived]]) -> None:
+    async def append(self, envelopes: Sequence[Envelope[Any]], topic: str = SCREENINGS_TOPIC) -> None:
         """Send all, then wait for every acknowledgement; raises if any write failed."""
         assert self._producer is not None, "start() first"
         deliveries = [
-            await self._producer.send(
-                SCREENINGS_TOPIC, value=envelope.to_bytes(), key=envelope.event_id.encode()
-            )
+            await self._producer.send(topic, value=envelope.to_bytes(), key=envelope.event_id.encode())
             for envelope in envelopes
         ]
         await asyncio.gather(*deliveries)

@@ -4,11 +4,22 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from deploy.topics import SCREENED_TOPIC
 from schemas.environment import GuardEnvironment
 
 
 class ProjectionSettings(GuardEnvironment):
     database: str = Field(default="guard", validation_alias="GUARD_CLICKHOUSE_DATABASE")
+    cluster: str | None = Field(default=None, validation_alias="GUARD_CLICKHOUSE_CLUSTER")
     consumer_group: str = Field(default="guard.projections.screenings")
+    topic: str = Field(default=SCREENED_TOPIC, validation_alias="GUARD_PROJECTION_TOPIC")
     batch_max_events: int = Field(default=5000, description="rows per insert at most")
     batch_max_wait_ms: int = Field(default=200, description="latency bound of a batch")
+    session_timeout_ms: int = Field(
+        default=10000, description="how long a dead writer holds its partitions before a rebalance"
+    )
+    crash_at: str | None = Field(
+        default=None,
+        validation_alias="GUARD_PROJECTION_CRASH_AT",
+        description="fault injection for tests: SIGKILL after the Nth `intent` commit or `insert` (e.g. insert:3)",
+    )

@@ -1,62 +1,90 @@
-"""The query API: login, the requests list and request details, scoped to the caller's org.
+"""The query API: login, the control plane (projects, policies, API keys, members, settings,
+audit) and the read models (requests, dashboard), scoped to the caller's org and role.
 
-Routes are thin: parse filters, resolve the caller, call a read function, return a
-schema model. ClickHouse calls run in threads so the event loop never blocks.
+Routes are thin: the caller comes from the one `authorized` dependency (access.py), config
+reads come from the replica, config writes are commands run by the ConfigLog, and ClickHouse
+reads run in threads so the event loop never blocks.
 """
 
 from __future__ import annotations
 
-import hmac
-import time
-from datetime import UTC, datetime
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Header
+import structlog
+from fastapi import FastAPI
 
 from projections.clickhouse import connect
+from query_api.access import build_authorizer
+from query_api.api_key_routes import build_api_key_router
+from query_api.audit_routes import build_audit_router
+from query_api.auth_routes import build_auth_router
+from query_api.member_routes import build_member_router
+from query_api.policy_routes import build_policy_router
+from query_api.project_routes import build_project_router
 from query_api.read_routes import build_read_router
 from query_api.settings import QuerySettings
-from query_api.tokens import TokenClaims, sign_token, verify_token
-from schemas.api import LoginRequest, LoginResponse
-from schemas.bootstrap import BootstrapCredentials
-from schemas.errors import ApiError, install_error_handlers
+from query_api.settings_routes import build_settings_router
+from schemas.errors import install_error_handlers
+from streams.config import ConfigLog, ConfigReplica
+
+log = structlog.get_logger(__name__)
 
 
 def create_app(settings: QuerySettings) -> FastAPI:
     secret_key = settings.require_secret_key()
+    bootstrap = settings.require_kafka()
     client = connect(settings.require_clickhouse(), settings.database)
+    replica = ConfigReplica(bootstrap, client_id="guardstream-query-api")
+    config = ConfigLog(bootstrap, replica)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await replica.start()  # serves nothing before the whole config is applied
+        await config.start()
+        log.info("query_api_started", port=settings.port, config_offset=replica.position)
+        try:
+            yield
+        finally:
+            await config.stop()
+            await replica.stop()
+
     app = FastAPI(
         title="guardstream query API",
         version="1",
-        description="Dashboard, requests and configuration of a guardstream organization.",
+        lifespan=lifespan,
+        description=(
+            "Dashboard, requests and configuration of a guardstream organization. Log in with "
+            "POST /v1/auth/login and send the token as `Authorization: Bearer <token>`. Roles: "
+            "`user` views everything but secrets; `admin` also changes projects, policies, API "
+            "keys, members and settings; `no_access` only logs in and out."
+        ),
     )
     install_error_handlers(app)
+    app.state.config_replica = replica
 
-    def load_admin() -> BootstrapCredentials | None:
-        path = settings.credentials_path
-        return BootstrapCredentials.load(path) if path.exists() else None
+    # Routers are included without prefixes: `authorized` looks routes up by their own path.
+    authorized = build_authorizer(replica, secret_key)
+    app.include_router(build_auth_router(replica, config, authorized, secret_key, settings.token_ttl_s))
+    app.include_router(build_project_router(replica, config, authorized))
+    app.include_router(build_policy_router(replica, config, authorized))
+    app.include_router(build_api_key_router(replica, config, authorized))
+    app.include_router(build_member_router(replica, config, authorized))
+    app.include_router(build_settings_router(replica, config, authorized))
+    app.include_router(build_audit_router(replica, authorized))
 
-    def caller(authorization: str | None = Header(default=None)) -> TokenClaims:
-        scheme, _, token = (authorization or "").partition(" ")
-        claims = verify_token(token.strip(), secret_key) if scheme.lower() == "bearer" else None
-        if claims is None:
-            raise ApiError(401, "log in first: `Authorization: Bearer <token>` from POST /v1/auth/login")
-        return claims
+    def project_names(org_id: str) -> dict[str, str]:
+        return {p.id: p.name for p in replica.state.projects_of(org_id)}
 
-    @app.post("/v1/auth/login", response_model=LoginResponse)
-    async def login(body: LoginRequest) -> LoginResponse:
-        admin = load_admin()
-        email_ok = admin is not None and hmac.compare_digest(body.email.lower(), admin.admin_email)
-        password_ok = admin is not None and hmac.compare_digest(body.password, admin.admin_password)
-        if not (email_ok and password_ok) or admin is None:
-            raise ApiError(401, "wrong email or password", "invalid_credentials")
-        expires = int(time.time()) + settings.token_ttl_s
-        token = sign_token(TokenClaims(sub=admin.admin_email, org_id=admin.org_id, exp=expires), secret_key)
-        return LoginResponse(token=token, expires_at=datetime.fromtimestamp(expires, UTC))
+    def retention_days(org_id: str) -> int | None:
+        org = replica.state.organization(org_id)
+        return org.retention_days if org else None
 
-    app.include_router(build_read_router(client, settings.database, caller))
+    app.include_router(build_read_router(client, settings.database, authorized, project_names, retention_days))
 
-    @app.get("/healthz")
-    async def healthz() -> dict[str, str]:
-        return {"status": "ok"}
+    @app.get("/healthz", tags=["health"])
+    async def healthz() -> dict[str, str | int]:
+        """Up, with the config replica's position on guard.config."""
+        return {"status": "ok", "config_offset": replica.position}
 
     return app

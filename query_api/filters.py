@@ -51,3 +51,13 @@ def time_window(
     if span is None:
         raise ApiError(422, f"`range` must be one of {', '.join(RANGES)}", "invalid_request", "range")
     return TimeWindow(start=now - span, end=now)
+
+
+def within_retention(window: TimeWindow, retention_days: int | None, now: datetime | None = None) -> TimeWindow:
+    """The window cut so nothing older than the org's retention is read (an empty window,
+    start == end, when it lies entirely before it). None: the org keeps everything."""
+    if retention_days is None or retention_days <= 0:
+        return window
+    cutoff = (now or utc_now()) - timedelta(days=retention_days)
+    start = max(window.start, cutoff)
+    return TimeWindow(start=min(start, window.end), end=window.end)

@@ -1,13 +1,17 @@
 """Reads of the requests list and request details from `guard.screenings`.
 
 Every query is scoped by the caller's org and uses server-side parameters only: no
-user text is ever formatted into SQL.
+user text is ever formatted into SQL. Reads never reach rows older than the org's
+retention (the routes cut the window; get_request takes the cut-off).
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -40,20 +44,22 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         stamp, event_id = json.loads(raw)
-        return datetime.fromisoformat(stamp), str(event_id)
+        return datetime.fromisoformat(stamp), str(uuid.UUID(str(event_id)))
     except (ValueError, TypeError) as exc:
         raise ApiError(422, "`cursor` is not one this API returned", "invalid_request", "cursor") from exc
 
 
-def _summary(row: dict[str, Any]) -> dict[str, Any]:
+def _summary(row: dict[str, Any], names: Mapping[str, str]) -> dict[str, Any]:
     received_at = row["received_at"]
     if received_at.tzinfo is None:
         received_at = received_at.replace(tzinfo=UTC)
+    project_id = row["project_id"] or None
     return {
         "event_id": str(row["event_id"]),
         "request_id": row["request_id"],
         "org_id": row["org_id"],
-        "project_id": row["project_id"] or None,
+        "project_id": project_id,
+        "project_name": names.get(project_id, project_id) if project_id else None,
         "received_at": received_at,
         "kind": row["kind"],
         "flagged": bool(row["flagged"]),
@@ -65,44 +71,82 @@ def _summary(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True)
+class RequestFilters:
+    """The requests list's filters beyond the time window; empty means no filter."""
+
+    project_ids: Sequence[str] = ()
+    flagged: bool | None = None  # True: the Detections tab
+    detector_types: Sequence[str] = ()  # any of them detected
+    kinds: Sequence[str] = ()
+
+
+def requests_query(
+    database: str, org_id: str, window: TimeWindow, filters: RequestFilters, limit: int, cursor: str | None
+) -> tuple[str, dict[str, Any]]:
+    """Newest first, keyset pagination on (received_at, event_id): the sort key's order, so
+    ClickHouse reads the newest granules only."""
+    where = ["org_id = {org:String}", "received_at >= {start:DateTime64(3)}", "received_at < {end:DateTime64(3)}"]
+    params: dict[str, Any] = {"org": org_id, "start": window.start, "end": window.end, "limit": limit + 1}
+    if filters.project_ids:
+        where.append("project_id IN {projects:Array(String)}")
+        params["projects"] = list(filters.project_ids)
+    if filters.flagged is not None:
+        where.append("flagged = {flagged:Bool}")
+        params["flagged"] = filters.flagged
+    if filters.detector_types:
+        where.append("hasAny(detected, {detector_types:Array(String)})")
+        params["detector_types"] = list(filters.detector_types)
+    if filters.kinds:
+        where.append("kind IN {kinds:Array(String)}")
+        params["kinds"] = list(filters.kinds)
+    if cursor:
+        params["cursor_at"], params["cursor_id"] = decode_cursor(cursor)
+        # Spelled out rather than a tuple comparison so the primary key bounds received_at.
+        where.append(
+            "received_at <= {cursor_at:DateTime64(3)} AND "
+            "(received_at < {cursor_at:DateTime64(3)} OR event_id < {cursor_id:UUID})"
+        )
+    sql = (
+        f"SELECT {_SUMMARY_COLUMNS} FROM {database}.screenings WHERE {' AND '.join(where)} "
+        "ORDER BY received_at DESC, event_id DESC LIMIT {limit:UInt32}"
+    )
+    return sql, params
+
+
 def list_requests(
     client: Client,
     database: str,
     org_id: str,
     window: TimeWindow,
-    project_ids: list[str],
-    flagged: bool | None,
+    filters: RequestFilters,
     limit: int,
     cursor: str | None,
+    names: Mapping[str, str] | None = None,
 ) -> tuple[list[RequestSummary], str | None]:
-    """Newest first; keyset pagination on (received_at, event_id)."""
-    where = ["org_id = {org:String}", "received_at >= {start:DateTime64(3)}", "received_at < {end:DateTime64(3)}"]
-    params: dict[str, Any] = {"org": org_id, "start": window.start, "end": window.end, "limit": limit + 1}
-    if project_ids:
-        where.append("project_id IN {projects:Array(String)}")
-        params["projects"] = project_ids
-    if flagged is not None:
-        where.append("flagged = {flagged:Bool}")
-        params["flagged"] = flagged
-    if cursor:
-        params["cursor_at"], params["cursor_id"] = decode_cursor(cursor)
-        where.append("(received_at, event_id) < ({cursor_at:DateTime64(3)}, {cursor_id:UUID})")
-    sql = (
-        f"SELECT {_SUMMARY_COLUMNS} FROM {database}.screenings FINAL WHERE {' AND '.join(where)} "
-        "ORDER BY received_at DESC, event_id DESC LIMIT {limit:UInt32}"
-    )
+    sql, params = requests_query(database, org_id, window, filters, limit, cursor)
     rows = list(client.query(sql, parameters=params).named_results())
-    items = [RequestSummary(**_summary(r)) for r in rows[:limit]]
+    items = [RequestSummary(**_summary(r, names or {})) for r in rows[:limit]]
     next_cursor = encode_cursor(items[-1].received_at, items[-1].event_id) if len(rows) > limit else None
     return items, next_cursor
 
 
-def get_request(client: Client, database: str, org_id: str, event_id: str) -> RequestDetail | None:
-    sql = (
-        f"SELECT {_DETAIL_COLUMNS} FROM {database}.screenings FINAL "
-        "WHERE org_id = {org:String} AND event_id = {event_id:UUID} LIMIT 1"
-    )
-    rows = list(client.query(sql, parameters={"org": org_id, "event_id": event_id}).named_results())
+def get_request(
+    client: Client,
+    database: str,
+    org_id: str,
+    event_id: str,
+    names: Mapping[str, str] | None = None,
+    not_before: datetime | None = None,
+) -> RequestDetail | None:
+    """One screening of the org; None if absent or older than `not_before` (retention)."""
+    where = "org_id = {org:String} AND event_id = {event_id:UUID}"
+    params: dict[str, Any] = {"org": org_id, "event_id": event_id}
+    if not_before is not None:
+        where += " AND received_at >= {not_before:DateTime64(3)}"
+        params["not_before"] = not_before
+    sql = f"SELECT {_DETAIL_COLUMNS} FROM {database}.screenings WHERE {where} LIMIT 1"
+    rows = list(client.query(sql, parameters=params).named_results())
     if not rows:
         return None
     row = rows[0]
@@ -119,9 +163,10 @@ def get_request(client: Client, database: str, org_id: str, event_id: str) -> Re
         )
     ]
     return RequestDetail(
-        **_summary(row),
+        **_summary(row, names or {}),
         messages=messages,
         content_logged=logged,
+        content_status="logged" if logged else "prompt_logging_disabled",
         pii_types=list(row["pii_types"]),
         results=results,
         policy_id=row["policy_id"] or None,

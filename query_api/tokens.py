@@ -1,7 +1,9 @@
 """Signed, expiring bearer tokens: `base64(claims).base64(HMAC-SHA256(claims))`.
 
 HMAC with GUARD_SECRET_KEY is all a single-issuer token needs; verification is in
-constant time and rejects expired or altered tokens.
+constant time and rejects expired or altered tokens. A token names the user and the org
+only: the role is looked up in the config replica on every request, so a role change
+applies at once, and logout revokes the token id (`jti`) through a config event.
 """
 
 from __future__ import annotations
@@ -9,15 +11,21 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import secrets
 import time
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
+
+
+def new_token_id() -> str:
+    return secrets.token_urlsafe(12)
 
 
 class TokenClaims(BaseModel):
-    sub: str  # user email
+    sub: str  # user id
     org_id: str
     exp: int  # unix seconds
+    jti: str = Field(default_factory=new_token_id)  # token id: what logout revokes
 
 
 def _b64(raw: bytes) -> str:

@@ -45,3 +45,4 @@ class GuardResponse(BaseModel):
     breakdown: list[BreakdownItem]
     payload: list[PayloadItem]
     metadata: GuardResponseMetadata
+

@@ -7,6 +7,7 @@ each event_id once make the pipeline exactly-once end to end.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import faust
@@ -17,7 +18,8 @@ from deploy.topics import DEADLETTER_TOPIC, SCREENED_TOPIC, SCREENINGS_TOPIC
 from schemas.deadletter import DeadLetter
 from schemas.envelope import Envelope, utc_now
 from schemas.screening import ScreeningReceived
-from streams.screening import screen_received
+from streams.config.replica import ConfigReplica
+from streams.screening import screen_received, screening_config
 from streams.settings import StreamsSettings
 
 log = structlog.get_logger(__name__)
@@ -41,6 +43,15 @@ def create_app(settings: StreamsSettings) -> faust.App:
     screenings = app.topic(SCREENINGS_TOPIC, key_serializer="raw", value_serializer="raw")
     screened = app.topic(SCREENED_TOPIC, key_serializer="raw", value_serializer="raw")
     deadletter = app.topic(DEADLETTER_TOPIC, key_serializer="raw", value_serializer="raw")
+    # Policies and org settings: an in-memory replica of guard.config, read from the start at
+    # boot and tailed, so a policy edit applies to the next screening.
+    replica = ConfigReplica(settings.require_kafka(), keep_history=False, client_id="guardstream-screen")
+    config_ready = asyncio.Event()
+
+    @app.task
+    async def follow_config() -> None:
+        await replica.start()
+        config_ready.set()
 
     async def park(event: Any, reason: str) -> None:
         letter = DeadLetter(
@@ -57,6 +68,7 @@ def create_app(settings: StreamsSettings) -> faust.App:
 
     @app.agent(screenings, name="screen")
     async def screen(stream: faust.StreamT) -> None:
+        await config_ready.wait()  # never judge a screening without its policy
         async for event in stream.events():
             try:
                 received = Envelope[ScreeningReceived].model_validate_json(event.value)
@@ -68,7 +80,8 @@ def create_app(settings: StreamsSettings) -> faust.App:
             except ValueError as exc:
                 await park(event, f"undecodable record: {type(exc).__name__}")
                 continue
-            out = screen_received(received)
+            policy, prompt_logging = screening_config(replica.state, received.org_id, received.project_id)
+            out = screen_received(received, policy, prompt_logging)
             await screened.send(key=out.event_id.encode(), value=out.to_bytes())
 
     return app

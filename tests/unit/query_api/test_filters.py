@@ -34,3 +34,15 @@ def test_bad_filters_are_422_naming_the_field(range_, from_, to, field) -> None:
     with pytest.raises(ApiError) as raised:
         time_window(range_, from_, to, now=NOW)
     assert raised.value.status == 422 and raised.value.body.error.field == field
+
+
+def test_retention_cuts_the_window_and_can_empty_it() -> None:
+    from query_api.filters import within_retention
+
+    window = time_window("30d", None, None, now=NOW)
+    assert within_retention(window, None, now=NOW) == window
+    cut = within_retention(window, 7, now=NOW)
+    assert (cut.start, cut.end) == (NOW - timedelta(days=7), NOW)
+    old = time_window(None, NOW - timedelta(days=20), NOW - timedelta(days=10), now=NOW)
+    empty = within_retention(old, 7, now=NOW)
+    assert empty.start == empty.end == NOW - timedelta(days=10)

@@ -16,3 +16,9 @@ def test_token_rejects_tampering_and_other_keys() -> None:
     assert verify_token(token, "other", now=1_000) is None
     assert verify_token("garbage", "k", now=1_000) is None
     assert verify_token(f"{body}.", "k", now=1_000) is None
+
+
+def test_each_token_has_its_own_id_for_logout() -> None:
+    first, second = TokenClaims(sub="user-1", org_id="org-1", exp=2_000), TokenClaims(sub="user-1", org_id="org-1", exp=2_000)
+    assert first.jti != second.jti
+    assert verify_token(sign_token(first, "k"), "k", now=1_000).jti == first.jti

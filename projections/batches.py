@@ -1,0 +1,211 @@
+"""The pure core of the projection writer: which records form a batch, what is inserted, and
+under which deduplication token — everything that makes a retried batch identical to the
+first attempt. No I/O here; writer.py is the thin adapter around Kafka and ClickHouse.
+
+Exactly once, per Kafka partition:
+
+1. *Intent.* Before inserting records [first, last] the writer commits offset `first` with
+   metadata `batch <first>-<last>`. Whoever owns the partition next (the same process after a
+   restart, or another writer after a rebalance) reads it and re-forms exactly that batch
+   before anything else, so a batch is never re-cut differently.
+2. *Known events are dropped.* Records whose event_id is already in `screenings` (a batch that
+   landed before the crash, or an upstream duplicate: the pipeline is at-least-once and keys
+   records by event_id, so duplicates share a partition) and repeats within the batch are
+   left out (`insert_groups`).
+3. *One day per INSERT, content-derived token.* What remains is inserted one UTC day at a time
+   (each INSERT becomes exactly one part in every table) with a token naming the partition,
+   the batch range, the day and a digest of the offsets inserted. An INSERT still in flight
+   from a dead owner and its retry therefore carry the same rows and the same token, and each
+   table — `screenings` and every aggregate, which ClickHouse deduplicates per view — keeps
+   one copy.
+4. *Then commit* `last + 1`. A crash before it only repeats steps 1-3 for the same batch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import struct
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+_INTENT = re.compile(r"^batch (\d+)-(\d+)$")
+_OCCURRED_AT = b'"occurred_at":"'
+_EVENT_ID = b'"event_id":"'
+_ROW_HEAD = struct.Struct("<HQ")
+
+
+@dataclass(frozen=True)
+class LandingRecord:
+    """What the writer keeps of one Kafka record: the bytes, and two fields read without a
+    JSON parse (the mapping itself runs in ClickHouse, projections/mapping.py)."""
+
+    partition: int
+    offset: int
+    event_id: uuid.UUID | None  # from the record key (the pipeline keys by event_id), else the value
+    received_at: datetime | None  # the envelope's occurred_at, for day grouping and the lookup bounds
+    raw: bytes
+
+    @property
+    def day(self) -> date | None:
+        return self.received_at.date() if self.received_at else None
+
+
+def _quoted_after(raw: bytes, marker: bytes, limit: int) -> str | None:
+    start = raw.find(marker)
+    if start < 0:
+        return None
+    start += len(marker)
+    end = raw.find(b'"', start, start + limit)
+    return raw[start:end].decode("ascii", "replace") if end > 0 else None
+
+
+def read_event_id(key: bytes | None, raw: bytes) -> uuid.UUID | None:
+    for text in ((key or b"").decode("ascii", "replace"), _quoted_after(raw, _EVENT_ID, 40)):
+        try:
+            return uuid.UUID(text) if text else None
+        except ValueError:
+            continue
+    return None
+
+
+def read_occurred_at(raw: bytes) -> datetime | None:
+    text = _quoted_after(raw, _OCCURRED_AT, 40)
+    try:
+        moment = datetime.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+    return moment.astimezone(UTC) if moment and moment.tzinfo else None
+
+
+def landing_record(partition: int, offset: int, key: bytes | None, value: bytes | None) -> LandingRecord:
+    raw = value or b""
+    return LandingRecord(partition, offset, read_event_id(key, raw), read_occurred_at(raw), raw)
+
+
+# --- intents --------------------------------------------------------------------------------
+
+
+def intent_metadata(first: int, last: int) -> str:
+    return f"batch {first}-{last}"
+
+
+def pending_intent(committed_offset: int | None, metadata: str | None) -> int | None:
+    """The last offset of the batch a crashed owner was writing, if the commit records one."""
+    match = _INTENT.match(metadata or "")
+    if committed_offset is None or match is None or int(match.group(1)) != committed_offset:
+        return None
+    return int(match.group(2))
+
+
+# --- batching -------------------------------------------------------------------------------
+
+
+@dataclass
+class PartitionBuffer:
+    """Records of one partition waiting to be written; `intent_last` pins the next batch."""
+
+    intent_last: int | None = None
+    records: list[LandingRecord] = field(default_factory=list)
+    first_added_at: float | None = None
+
+    def add(self, records: Iterable[LandingRecord], now: float) -> None:
+        before = len(self.records)
+        self.records.extend(records)
+        if before == 0 and self.records:
+            self.first_added_at = now
+
+    def ready(self, now: float, linger_s: float, max_events: int) -> bool:
+        """A pinned batch is ready once all of it arrived; others when full or lingered enough."""
+        if not self.records:
+            return False
+        if self.intent_last is not None:
+            return self.records[-1].offset >= self.intent_last
+        assert self.first_added_at is not None
+        return len(self.records) >= max_events or now - self.first_added_at >= linger_s
+
+    def take(self, max_events: int, now: float) -> list[LandingRecord]:
+        if self.intent_last is not None:
+            cut = next((i for i, r in enumerate(self.records) if r.offset > self.intent_last), len(self.records))
+            self.intent_last = None
+        else:
+            cut = min(max_events, len(self.records))
+        batch, self.records = self.records[:cut], self.records[cut:]
+        self.first_added_at = now if self.records else None
+        return batch
+
+
+# --- what one batch inserts -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InsertGroup:
+    """The records of one batch and one UTC day that are new: one INSERT, one token."""
+
+    partition: int
+    first: int  # the batch's range, as the intent named it
+    last: int
+    day: date | None
+    records: tuple[LandingRecord, ...]
+
+    def token(self, topic: str) -> str:
+        digest = hashlib.blake2b(digest_size=8)
+        for record in self.records:
+            digest.update(record.offset.to_bytes(8, "little"))
+        day = self.day.isoformat() if self.day else "unknown-day"
+        return f"{topic}:{self.partition}:{self.first}-{self.last}:{day}:{digest.hexdigest()}"
+
+
+def insert_groups(batch: Sequence[LandingRecord], known: set[uuid.UUID]) -> list[InsertGroup]:
+    """The batch minus known events and repeats, split by day (days in order)."""
+    if not batch:
+        return []
+    seen = set(known)
+    by_day: dict[date | None, list[LandingRecord]] = {}
+    for record in batch:
+        if record.event_id is not None:
+            if record.event_id in seen:
+                continue
+            seen.add(record.event_id)
+        by_day.setdefault(record.day, []).append(record)
+    first, last = batch[0].offset, batch[-1].offset
+    ordered = sorted(by_day.items(), key=lambda item: (item[0] is None, item[0] or date.min))
+    return [InsertGroup(batch[0].partition, first, last, day, tuple(records)) for day, records in ordered]
+
+
+@dataclass(frozen=True)
+class KnownEventsLookup:
+    """Parameters of the query for which of a flush's event_ids `screenings` already holds."""
+
+    event_ids: list[str]
+    start: datetime | None  # None: some record has no readable time, so no time bound
+    end: datetime | None
+
+
+def known_events_lookup(batches: Iterable[Sequence[LandingRecord]]) -> KnownEventsLookup | None:
+    records = [r for batch in batches for r in batch if r.event_id is not None]
+    if not records:
+        return None
+    times = [r.received_at for r in records]
+    bounded = all(t is not None for t in times)
+    return KnownEventsLookup(
+        event_ids=sorted({str(r.event_id) for r in records}),
+        start=min(t for t in times if t is not None) if bounded else None,
+        end=max(t for t in times if t is not None) if bounded else None,
+    )
+
+
+def rowbinary(records: Iterable[LandingRecord]) -> bytes:
+    """`screened_landing` rows (kafka_partition UInt16, kafka_offset UInt64, raw String) in RowBinary."""
+    out = bytearray()
+    for record in records:
+        out += _ROW_HEAD.pack(record.partition, record.offset)
+        size = len(record.raw)
+        while size >= 0x80:  # String: LEB128 length, then the bytes
+            out.append((size & 0x7F) | 0x80)
+            size >>= 7
+        out.append(size)
+        out += record.raw
+    return bytes(out)
