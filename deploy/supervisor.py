@@ -60,13 +60,14 @@ class Stack:
         self.clickhouse: ClickHouseEndpoint | None = None
         self.services: list[ServiceProcess] = []
         self.credentials: BootstrapCredentials | None = None
+        self.bootstrap: str | None = None
 
     def start(self) -> BootstrapCredentials:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         for port in (self.ingest_port, self.query_port):
             if not port_is_free("127.0.0.1", port):
                 raise StackError(f"port {port} is in use; pick another with --ingest-port/--query-port")
-        bootstrap = self.env.kafka_bootstrap or self._start_kafka()
+        bootstrap = self.bootstrap = self.env.kafka_bootstrap or self._start_kafka()
         clickhouse_url = self.env.clickhouse_url or self._start_clickhouse()
         migrate(connect(clickhouse_url))
         asyncio.run(ensure_topics(bootstrap))

@@ -52,6 +52,10 @@ def create_app(settings: StreamsSettings) -> faust.App:
     async def follow_config() -> None:
         await replica.start()
         config_ready.set()
+        try:
+            await asyncio.Event().wait()  # tail until the worker stops and cancels this task
+        finally:
+            await replica.stop()
 
     async def park(event: Any, reason: str) -> None:
         letter = DeadLetter(
@@ -76,13 +80,12 @@ def create_app(settings: StreamsSettings) -> faust.App:
                 # The reason names fields and error types only: no input values, which may be raw PII.
                 fields = ", ".join(".".join(map(str, e["loc"])) + f" ({e['type']})" for e in exc.errors()[:5])
                 await park(event, f"invalid screening.received: {fields}")
-                continue
             except ValueError as exc:
                 await park(event, f"undecodable record: {type(exc).__name__}")
-                continue
-            policy, prompt_logging = screening_config(replica.state, received.org_id, received.project_id)
-            out = screen_received(received, policy, prompt_logging)
-            await screened.send(key=out.event_id.encode(), value=out.to_bytes())
+            else:
+                policy, prompt_logging = screening_config(replica.state, received.org_id, received.project_id)
+                out = screen_received(received, policy, prompt_logging)
+                await screened.send(key=out.event_id.encode(), value=out.to_bytes())
 
     return app
 
@@ -90,6 +93,6 @@ def create_app(settings: StreamsSettings) -> faust.App:
 def run_worker(settings: StreamsSettings) -> None:
     """Run the worker in the foreground until SIGTERM/SIGINT (Faust installs the handlers)."""
     app = create_app(settings)
-    worker = faust.Worker(app, loglevel="WARNING", quiet=True, redirect_stdouts=False)
+    worker = faust.Worker(app, loglevel=settings.faust_log_level, quiet=True, redirect_stdouts=False)
     worker.spinner = None  # a terminal spinner only garbles the supervisor's prefixed output
     worker.execute_from_commandline()
