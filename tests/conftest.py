@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -26,30 +26,28 @@ from schemas.bootstrap import BootstrapCredentials
 from schemas.environment import GuardEnvironment
 
 
-@pytest.fixture(scope="session")
-def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    external = os.environ.get("GUARD_KAFKA_BOOTSTRAP")
+def external_or_started(variable: str, start: Callable[[], str], stop: Callable[[], None]) -> Iterator[str]:
+    """The service named by an environment variable, else one started for this session."""
+    external = os.environ.get(variable)
     if external:
         yield external
         return
-    broker = KafkaBroker(tmp_path_factory.mktemp("kafka"))
     try:
-        yield broker.start()
+        yield start()
     finally:
-        broker.stop()
+        stop()
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    broker = KafkaBroker(tmp_path_factory.mktemp("kafka"))
+    yield from external_or_started("GUARD_KAFKA_BOOTSTRAP", broker.start, broker.stop)
 
 
 @pytest.fixture(scope="session")
 def clickhouse_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    external = os.environ.get("GUARD_CLICKHOUSE_URL")
-    if external:
-        yield external
-        return
     endpoint = ClickHouseEndpoint(tmp_path_factory.mktemp("clickhouse"))
-    try:
-        yield endpoint.start()
-    finally:
-        endpoint.stop()
+    yield from external_or_started("GUARD_CLICKHOUSE_URL", endpoint.start, endpoint.stop)
 
 
 @pytest.fixture(scope="session")

@@ -10,20 +10,12 @@ import pytest
 
 from projections.clickhouse import connect
 from schemas.api import RequestDetail, RequestsPage, ScreeningBatchAccepted
+from tests.integration.polling import wait_for
 
 pytestmark = pytest.mark.integration
 
 # Luhn-valid test card numbers of several networks and layouts.
 CARDS = ("4111 1111 1111 1111", "5555-5555-5555-4444", "378282246310005", "6011 1111 1111 1117")
-
-
-def wait_for(predicate, timeout: float = 90, interval: float = 0.5):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(interval)
 
 
 def test_200_screenings_arrive_exactly_once_and_masked(running_stack) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 import uuid
 
 import pytest
@@ -13,17 +12,9 @@ from projections.clickhouse import connect
 from schemas.config_api import SettingsUpdate
 from streams.config.commands import organization
 from tests.integration.kafka_reading import read_topic
+from tests.integration.polling import wait_for
 
 pytestmark = pytest.mark.integration
-
-
-def wait_for(predicate, timeout: float = 90, interval: float = 0.5):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(interval)
 
 
 def clickhouse_rows(url: str, marker: str) -> int:
