@@ -117,14 +117,16 @@ class PartitionBuffer:
         if before == 0 and self.records:
             self.first_added_at = now
 
-    def ready(self, now: float, linger_s: float, max_events: int) -> bool:
-        """A pinned batch is ready once all of it arrived; others when full or lingered enough."""
+    def ready(self, now: float, linger_s: float, max_events: int, target: int | None = None) -> bool:
+        """A pinned batch is ready once all of it arrived; others when full, when they reach
+        the `target` offset (nothing more to wait for), or when they lingered long enough."""
         if not self.records:
             return False
         if self.intent_last is not None:
             return self.records[-1].offset >= self.intent_last
         assert self.first_added_at is not None
-        return len(self.records) >= max_events or now - self.first_added_at >= linger_s
+        reached = target is not None and self.records[-1].offset >= target
+        return reached or len(self.records) >= max_events or now - self.first_added_at >= linger_s
 
     def take(self, max_events: int, now: float) -> list[LandingRecord]:
         if self.intent_last is not None:
@@ -184,8 +186,16 @@ class KnownEventsLookup:
     end: datetime | None
 
 
-def known_events_lookup(batches: Iterable[Sequence[LandingRecord]]) -> KnownEventsLookup | None:
+def known_events_lookup(
+    batches: Iterable[Sequence[LandingRecord]], newest_stored: datetime | None = None, bounded_by_newest: bool = False
+) -> KnownEventsLookup | None:
+    """What to ask ClickHouse. With `bounded_by_newest`, `newest_stored` is the latest
+    received_at stored at or after the flush's earliest event (None: nothing stored there):
+    an event after it cannot be stored, so only older ones are asked about. In a replay,
+    which writes the log in about time order, that leaves the few events where batches overlap."""
     records = [r for batch in batches for r in batch if r.event_id is not None]
+    if bounded_by_newest:
+        records = [r for r in records if r.received_at is None or (newest_stored is not None and r.received_at <= newest_stored)]
     if not records:
         return None
     times = [r.received_at for r in records]
@@ -195,6 +205,12 @@ def known_events_lookup(batches: Iterable[Sequence[LandingRecord]]) -> KnownEven
         start=min(t for t in times if t is not None) if bounded else None,
         end=max(t for t in times if t is not None) if bounded else None,
     )
+
+
+def earliest_time(batches: Iterable[Sequence[LandingRecord]]) -> datetime | None:
+    """The flush's earliest event time, or None if some event has none (then no bound)."""
+    times = [r.received_at for batch in batches for r in batch if r.event_id is not None]
+    return min(times) if times and all(t is not None for t in times) else None  # type: ignore[type-var]
 
 
 def rowbinary(records: Iterable[LandingRecord]) -> bytes:

@@ -145,7 +145,7 @@ class Replay:
             log.info("replay_resumed", run_id=run.run_id, projection=projection)
         db = self._topology.database
         writer = self._writer = ProjectionWriter(
-            self._bootstrap, self._client, db, run.consumer_group, self._batch_max_events, 0,
+            self._bootstrap, self._client, db, run.consumer_group, self._batch_max_events, 500,
             landing=LANDING + REBUILD_SUFFIX, screenings=SCREENINGS + REBUILD_SUFFIX, topic=self._topic,
             fetch_max_bytes=64 * 1024 * 1024, partition_fetch_bytes=8 * 1024 * 1024,
         )

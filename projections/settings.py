@@ -14,7 +14,7 @@ class ProjectionSettings(GuardEnvironment):
     consumer_group: str = Field(default="guard.projections.screenings")
     topic: str = Field(default=SCREENED_TOPIC, validation_alias="GUARD_PROJECTION_TOPIC")
     batch_max_events: int = Field(default=5000, description="rows per insert at most")
-    batch_max_wait_ms: int = Field(default=200, description="latency bound of a batch")
+    batch_max_wait_ms: int = Field(default=100, description="latency bound of a batch")
     session_timeout_ms: int = Field(
         default=10000, description="how long a dead writer holds its partitions before a rebalance"
     )

@@ -18,6 +18,7 @@ import os
 import signal
 import time
 from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC
 from typing import TypeVar
 
 import structlog
@@ -32,6 +33,7 @@ from projections.batches import (
     InsertGroup,
     LandingRecord,
     PartitionBuffer,
+    earliest_time,
     insert_groups,
     intent_metadata,
     known_events_lookup,
@@ -50,6 +52,7 @@ INSERT_SETTINGS = {
     "async_insert": 0,
     "insert_deduplicate": 1,
     "deduplicate_blocks_in_dependent_materialized_views": 1,
+    "parallel_view_processing": 1,  # the views of one INSERT on several cores
 }
 RETRY_MAX_S = 2.0
 
@@ -108,7 +111,7 @@ class ProjectionWriter:
         database: str = "guard",
         group_id: str = "guard.projections.screenings",
         batch_max_events: int = 5000,
-        batch_max_wait_ms: int = 200,
+        batch_max_wait_ms: int = 100,
         *,
         landing: str = LANDING,
         screenings: str = SCREENINGS,
@@ -117,6 +120,7 @@ class ProjectionWriter:
         partition_fetch_bytes: int = 1_048_576,
         session_timeout_ms: int = 10000,
         crash_at: str | None = None,
+        insert_concurrency: int = 3,  # partitions written at once; the embedded engine serves 4 connections
     ) -> None:
         self._client = client
         self._bootstrap = bootstrap
@@ -143,6 +147,9 @@ class ProjectionWriter:
         self.buffers: dict[int, PartitionBuffer] = {}
         self.positions: dict[int, int] = {}  # next offset per partition, once a batch committed
         self._crash_at = crash_at
+        self._flush_task: asyncio.Task[None] | None = None
+        self._flushing: set[int] = set()
+        self._insert_concurrency = insert_concurrency
         self._stage_counts: dict[str, int] = {}
 
     # --- lifecycle ----------------------------------------------------------------------
@@ -178,6 +185,7 @@ class ProjectionWriter:
         try:
             while not self._stopping.is_set():
                 await self.step()
+            await self._settle()
         finally:
             await self.close()
 
@@ -191,15 +199,17 @@ class ProjectionWriter:
                 tp = TopicPartition(self._topic, p)
                 (self._consumer.resume if p in pending else self._consumer.pause)(tp)
             if not pending:
+                await self._settle()
                 return True
             await self.step(last_offsets, progress)
+        await self._settle()
         return False
 
     async def _reached(self, partition: int, last: int) -> bool:
-        """Nothing buffered, and everything up to `last` consumed (control records and aborted
-        transactions leave gaps, so the consumer's position decides, not the last record)."""
+        """Nothing buffered or being written, and everything up to `last` consumed (control
+        records and aborted transactions leave gaps, so the consumer's position decides)."""
         assert self._consumer is not None
-        if self.buffers.get(partition, PartitionBuffer()).records:
+        if partition in self._flushing or self.buffers.get(partition, PartitionBuffer()).records:
             return False
         if self.positions.get(partition, 0) > last:
             return True
@@ -208,30 +218,50 @@ class ProjectionWriter:
     # --- one poll -----------------------------------------------------------------------
 
     async def step(self, last_offsets: Mapping[int, int] | None = None, progress: Progress | None = None) -> None:
+        """Fetch and buffer; start writing what is ready. Writing runs as a task of its own, so
+        the next records are fetched and read while ClickHouse inserts the previous ones."""
         assert self._consumer is not None
         fetched = await self._consumer.getmany(timeout_ms=max(10, int(self._linger_s * 500)), max_records=self._max_events * 4)
         now = time.monotonic()
-        async with self.flush_lock:
-            for tp, records in fetched.items():
-                if tp not in self._consumer.assignment():
-                    continue  # revoked while we were fetching
-                limit = last_offsets.get(tp.partition, -1) if last_offsets is not None else None
-                if limit is not None and records[-1].offset > limit:
-                    beyond = next(r.offset for r in records if r.offset > limit)
-                    records = [r for r in records if r.offset <= limit]
-                    self._consumer.seek(tp, beyond)  # a later, higher target reads them again
-                buffer = self.buffers.setdefault(tp.partition, PartitionBuffer())
-                buffer.add((landing_record(r.partition, r.offset, r.key, r.value) for r in records), now)
-            # With a target, the last records of a partition are written without lingering.
-            linger = 0.0 if last_offsets is not None else self._linger_s
-            ready = [p for p, b in self.buffers.items() if b.ready(now, linger, self._max_events)]
-            if ready:
-                await self._flush(ready, now, progress)
+        for tp, records in fetched.items():
+            if tp not in self._consumer.assignment():
+                continue  # revoked while we were fetching
+            limit = last_offsets.get(tp.partition, -1) if last_offsets is not None else None
+            if limit is not None and records[-1].offset > limit:
+                beyond = next(r.offset for r in records if r.offset > limit)
+                records = [r for r in records if r.offset <= limit]
+                self._consumer.seek(tp, beyond)  # a later, higher target reads them again
+            buffer = self.buffers.setdefault(tp.partition, PartitionBuffer())
+            buffer.add((landing_record(r.partition, r.offset, r.key, r.value) for r in records), now)
+        if self._flush_task is not None:
+            buffered = sum(len(b.records) for b in self.buffers.values())
+            if not self._flush_task.done() and buffered < self._max_events * 4:
+                return  # keep reading ahead while the write is in flight
+            await self._settle()  # back-pressure: at most one write in flight
+        targets = last_offsets or {}
+        ready = [p for p, b in self.buffers.items() if b.ready(now, self._linger_s, self._max_events, targets.get(p))]
+        if ready:
+            self._flush_task = asyncio.create_task(self._flush(ready, now, progress))
+
+    async def _settle(self) -> None:
+        """Wait for the write in flight, if any, and raise what it raised."""
+        task, self._flush_task = self._flush_task, None
+        if task is not None:
+            await task
 
     async def _flush(self, partitions: list[int], now: float, progress: Progress | None) -> None:
+        async with self.flush_lock:  # a rebalance waits for it (on_partitions_revoked)
+            assert self._consumer is not None
+            batches = {p: self.buffers[p].take(self._max_events, now) for p in partitions if p in self.buffers}
+            batches = {p: b for p, b in batches.items() if b}
+            self._flushing = set(batches)
+            try:
+                await self._write(batches, progress)
+            finally:
+                self._flushing = set()
+
+    async def _write(self, batches: dict[int, list[LandingRecord]], progress: Progress | None) -> None:
         assert self._consumer is not None
-        batches = {p: self.buffers[p].take(self._max_events, now) for p in partitions}
-        batches = {p: b for p, b in batches.items() if b}
         tps = {p: TopicPartition(self._topic, p) for p in batches}
         try:
             await self._consumer.commit(
@@ -243,11 +273,18 @@ class ProjectionWriter:
                 self.buffers.pop(p, None)
             return
         self._fault_point("intent")
+        started = time.monotonic()
         known = await self._until_done("known_events_lookup", self._known_event_ids, list(batches.values()))
-        for batch in batches.values():
-            for group in insert_groups(batch, known):
-                await self._until_done("insert", self._insert, group)
-                self._fault_point("insert")
+        looked_up = time.monotonic()
+        slots = asyncio.Semaphore(self._insert_concurrency)
+
+        async def write(batch: Sequence[LandingRecord]) -> None:
+            async with slots:  # partitions in parallel, each partition's days in order
+                for group in insert_groups(batch, known):
+                    await self._until_done("insert", self._insert, group)
+                    self._fault_point("insert")
+
+        await asyncio.gather(*(write(batch) for batch in batches.values()))
         try:
             await self._consumer.commit({tps[p]: OffsetAndMetadata(b[-1].offset + 1, "") for p, b in batches.items()})
         except KafkaError as exc:  # written and deduplicable: the next owner's retry is a no-op
@@ -257,12 +294,21 @@ class ProjectionWriter:
             self.positions[p] = batch[-1].offset + 1
             if progress is not None:
                 progress(p, batch[-1].offset + 1)
-        log.debug("batches_written", partitions=len(batches), records=sum(map(len, batches.values())))
+        log.debug("batches_written", partitions=len(batches), records=sum(map(len, batches.values())),
+                  lookup_ms=round((looked_up - started) * 1000), write_ms=round((time.monotonic() - looked_up) * 1000))
 
     # --- ClickHouse ---------------------------------------------------------------------
 
     def _known_event_ids(self, batches: Sequence[Sequence[LandingRecord]]) -> set:
-        lookup = known_events_lookup(batches)
+        earliest = earliest_time(batches)
+        newest = None
+        if earliest is not None:  # one cheap query narrows the ids to ask about (batches.py)
+            newest = self._client.query(
+                f"SELECT max(received_at), count() FROM {self._screenings} WHERE received_at >= {{start:DateTime64(3)}}",
+                parameters={"start": earliest},
+            ).result_rows[0]
+            newest = newest[0].replace(tzinfo=UTC) if newest[1] else None
+        lookup = known_events_lookup(batches, newest, bounded_by_newest=earliest is not None)
         if lookup is None:
             return set()
         where = ["event_id IN {ids:Array(UUID)}"]

@@ -12,7 +12,7 @@ import json
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from clickhouse_connect.driver.client import Client
@@ -114,6 +114,20 @@ def requests_query(
     return sql, params
 
 
+# How far back each probe of a newest-first page reaches, growing until the page is full.
+PROBE_SPANS = (timedelta(hours=1), timedelta(days=1), timedelta(days=7))
+
+
+def probe_windows(window: TimeWindow, cursor: str | None) -> list[TimeWindow]:
+    """Windows to try in turn for one page, each ending where the page starts (now, or the
+    cursor) and reaching further back, the last one the whole window. A page found complete
+    in a narrower window is the right page: every row outside it is older than all inside.
+    Without this, a 30-day list starts every part's newest granules before the LIMIT stops it."""
+    end = min(window.end, decode_cursor(cursor)[0] + timedelta(milliseconds=1)) if cursor else window.end
+    starts = [end - span for span in PROBE_SPANS if end - span > window.start]
+    return [TimeWindow(start=start, end=window.end) for start in starts] + [window]
+
+
 def list_requests(
     client: Client,
     database: str,
@@ -124,8 +138,12 @@ def list_requests(
     cursor: str | None,
     names: Mapping[str, str] | None = None,
 ) -> tuple[list[RequestSummary], str | None]:
-    sql, params = requests_query(database, org_id, window, filters, limit, cursor)
-    rows = list(client.query(sql, parameters=params).named_results())
+    rows: list[dict[str, Any]] = []
+    for probe in probe_windows(window, cursor):
+        sql, params = requests_query(database, org_id, probe, filters, limit, cursor)
+        rows = list(client.query(sql, parameters=params).named_results())
+        if len(rows) > limit:
+            break
     items = [RequestSummary(**_summary(r, names or {})) for r in rows[:limit]]
     next_cursor = encode_cursor(items[-1].received_at, items[-1].event_id) if len(rows) > limit else None
     return items, next_cursor

@@ -172,7 +172,7 @@ class LatencyBucket(BaseModel):
 
 class LatencySummary(BaseModel):
     """Guard latency in ms (the client's measure when it sent one, else the pipeline's);
-    percentiles within 1 % (DDSketch); null when there are no requests."""
+    percentiles in whole ms; null when there are no requests."""
 
     p50: float | None
     p90: float | None

@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import sys
 
-from tests.bench import bench_ingest
+from tests.bench import bench_freshness, bench_ingest, bench_read_models, bench_replay, bench_screening
 
-BENCHMARKS = {"ingest": bench_ingest.main}
+BENCHMARKS = {
+    "ingest": bench_ingest.main,
+    "read_models": bench_read_models.main,
+    "freshness": bench_freshness.main,
+    "replay": bench_replay.main,
+    "screening": bench_screening.main,
+}
 
 
 def main(argv: list[str]) -> int:

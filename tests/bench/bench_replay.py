@@ -36,7 +36,7 @@ SPAN = timedelta(hours=12)  # log order follows event time, as in production: a 
 
 
 async def fill_log(bootstrap: str) -> int:
-    """EVENTS realistic screened events over 30 days on a 12-partition topic; returns their bytes."""
+    """EVENTS realistic screened events over SPAN, in time order, on a 12-partition topic; returns their bytes."""
     await create_topic(bootstrap, TOPIC)
     now = datetime.now(UTC)
     size = 0
@@ -88,20 +88,38 @@ def main() -> None:
 `make bench` → `python -m tests.bench replay` · {machine_line()}
 
 `guardstream replay --projection all --from earliest` (projections/replay.py) over {EVENTS:,} realistic
-screened events ({size / EVENTS:,.0f} B each on average, {size / 2**20:,.0f} MiB) on a 12-partition
-topic of the local Kafka 3.9 broker, into the embedded ClickHouse engine, after the live writer had
-projected the same log: fetch, intents, known-event lookups, deduplicated INSERTs of raw records, the
-JSON → row mapping view and the eight aggregate views, then the hand-over (fence, EXCHANGE TABLES,
-cleanup). Kafka, ClickHouse and the replay share the 2 cores.
+screened events ({size / EVENTS:,.0f} B each on average, {size / 2**20:,.0f} MiB, {SPAN.total_seconds() / 3600:.0f} h of traffic in
+log order) on a 12-partition topic of the local Kafka 3.9 broker, into the embedded ClickHouse engine,
+after the live writer had projected the same log: fetch, intents, known-event lookups, deduplicated
+INSERTs of raw records through the JSON → row mapping views and the four aggregate views, then the
+hand-over (fence, EXCHANGE TABLES, cleanup). Kafka, ClickHouse and the replay share the 2 cores.
 
 | measure | value | target |
 | --- | ---: | ---: |
 | replay rate, prepare to swap | **{result.rate:,.0f} events/s** ({result.events:,} events in {result.seconds:.1f} s) | ≥ 100,000 events/s |
 | live writer catching up on the same log (5,000-event batches) | {live_rate:,.0f} events/s | |
 | rows in `screenings` / counted in `screening_minutes` after the swap | {rows:,} / {minutes:,} | = events |
+
+{verdict(result.rate)}
 """
     write_section("replay", body)
     print(body)
+
+
+def verdict(rate: float) -> str:
+    if rate >= 100_000:
+        return "**Target met.**"
+    return (
+        f"**Target missed by {100_000 / rate:.0f}x.** Where a replayed event's time goes on these 2 shared cores "
+        "(measured separately): the engine's JSON parse and the writes to seven tables cost ≈ 15-20 µs of "
+        "ClickHouse CPU per 3 KB event (≈ 60-70k events/s with both cores to itself, one 20k-event INSERT at a "
+        "time); the Python consumer ≈ 13 µs (aiokafka alone reads ≈ 90k such records/s); the broker serves "
+        "~1.5 GB; and the embedded engine's HTTP front end (Python) copies every INSERT body once more. All of it "
+        "shares 2 cores, and the exactly-once bookkeeping (intents, known-event lookups, one INSERT per partition "
+        "and day) adds round trips. On a ClickHouse server (C++ HTTP, its own cores) the engine's share leaves "
+        "this machine; a bulk phase through ClickHouse's Kafka table engine (it does not run inside chdb) would "
+        "take Python off the path."
+    )
 
 
 async def end_offsets(bootstrap: str) -> dict[int, int]:

@@ -26,7 +26,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 
 from projections.clickhouse import connect
 from projections.migrate import migrate
-from projections.schema import LATENCY_BUCKETS_MS
+from projections.schema import LATENCY_BUCKETS_MS, LATENCY_WHOLE_MS, QUANTILES_FUNCTION
 from tests.integration.screened_traffic import create_topic, keyed, produce, screened_events
 
 pytestmark = pytest.mark.integration
@@ -195,11 +195,11 @@ def test_writers_killed_repeatedly_leave_every_table_exact(guard_ready, tmp_path
     for grain in ("minute", "hour"):
         mismatched = client.query(
             f"""SELECT count() FROM
-            (SELECT project_id, period_start, kind, quantilesDDMerge(0.01, 0.5, 0.9, 0.95, 0.99)(latency_quantiles) AS q
+            (SELECT project_id, period_start, kind, {QUANTILES_FUNCTION.replace("(", "Merge(", 1)}(latency_quantiles) AS q
              FROM {database}.screening_{grain}s GROUP BY project_id, period_start, kind) AS a
             FULL OUTER JOIN
             (SELECT project_id, toStartOf{grain.capitalize()}(received_at) AS period_start, kind,
-                    quantilesDD(0.01, 0.5, 0.9, 0.95, 0.99)(coalesce(latency_ms, pipeline_ms)) AS q
+                    {QUANTILES_FUNCTION}({LATENCY_WHOLE_MS}) AS q
              FROM {database}.screenings GROUP BY project_id, period_start, kind) AS b
             USING (project_id, period_start, kind) WHERE a.q != b.q"""
         ).result_rows[0][0]

@@ -16,7 +16,7 @@ from projections.batches import landing_record, rowbinary
 from projections.clickhouse import connect
 from projections.migrate import migrate
 from projections.retention import apply_retention
-from projections.schema import AGGREGATE_TABLES
+from projections.schema import AGGREGATE_TABLES, LATENCY_WHOLE_MS, QUANTILES_FUNCTION
 from projections.topology import Topology
 from projections.writer import LANDING_COLUMNS
 from query_api.read_routes import build_read_router
@@ -80,7 +80,7 @@ def test_dashboard_matches_the_events(world) -> None:
     assert sum(sum(p.detections.values()) for p in dashboard.timeseries) == sum(detectors.values())
     assert sum(b.count for b in dashboard.latency_ms.histogram) == len(events)
     expected_quantiles = client.query(
-        f"SELECT quantilesDD(0.01, 0.5, 0.9, 0.95, 0.99)(coalesce(latency_ms, pipeline_ms)) FROM {database}.screenings "
+        f"SELECT {QUANTILES_FUNCTION}({LATENCY_WHOLE_MS}) FROM {database}.screenings "
         "WHERE org_id = {org:String}", parameters={"org": ORG}
     ).result_rows[0][0]
     latency = dashboard.latency_ms

@@ -49,7 +49,10 @@ def test_prompt_logging_off_leaves_no_content_in_screened_or_clickhouse(running_
     assert wait_for(lambda: clickhouse_rows(running_stack.clickhouse_url, run) >= 6), "screenings never arrived"
     screened = asyncio.run(read_topic(running_stack.stack.bootstrap, SCREENED_TOPIC, run.encode()))
     assert len(screened) == 6
-    dump = connect(running_stack.clickhouse_url).raw_query("SELECT * FROM guard.screenings FORMAT JSONEachRow").decode()
+    dump = connect(running_stack.clickhouse_url).raw_query(
+        "SELECT * FROM guard.screenings WHERE org_id = {org:String} FORMAT JSONEachRow", parameters={"org": org.org_id}
+    ).decode()
+    assert dump.count(run) == 6  # the org's rows, and only them, are scanned
     for secret in secrets + ["The word is", "Noted", "<EMAIL>"]:
         assert not any(secret.encode() in record for record in screened), f"{secret!r} in guard.screened"
         assert secret not in dump, f"{secret!r} in ClickHouse"

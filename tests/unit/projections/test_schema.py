@@ -54,7 +54,8 @@ def test_a_cluster_gets_on_cluster_ddl_replicated_local_tables_and_distributed_f
     for table in AGGREGATE_TABLES:
         assert any(f"guard.{table}_local" in s and "ReplicatedAggregatingMergeTree" in s for s in statements)
         view = next(s for s in statements if s.startswith(f"CREATE MATERIALIZED VIEW IF NOT EXISTS guard.{table}_mv "))
-        assert f"TO guard.{table}_local AS" in view and "FROM guard.screenings_local" in view
+        source = "guard.screenings_local" if "minutes" in table else f"guard.{table.replace('hours', 'minutes')}_local"
+        assert f"TO guard.{table}_local AS" in view and f"FROM {source}" in view  # hours roll up minutes
     accept = next(s for s in statements if "screened_accept_mv" in s.split(" AS")[0])
     assert "FROM guard.screened_parsed_local AS p" in accept and "TO guard.screenings_local" in accept
     retention = control_ddl(CLUSTER)[0]

@@ -63,7 +63,7 @@ def test_queries_bind_every_value_server_side() -> None:
         assert "{org:String}" in sql and "{projects:Array(String)}" in sql
     assert "guard.screening_hours" in queries.counts and "guard.screening_minutes" in queries.counts
     assert "guard.detection_hours" in queries.detections
-    assert "quantilesDDMerge(0.01, 0.5, 0.9, 0.95, 0.99)(latency_quantiles)" in queries.latency
+    assert "quantilesTimingMerge(0.5, 0.9, 0.95, 0.99)(latency_quantiles)" in queries.latency
     assert queries.parameters["org"] == "org-'; DROP TABLE x" and queries.parameters["bucket"] == 10800
     assert {"s0", "e0", "s1", "e1", "s2", "e2"} <= queries.parameters.keys()
 

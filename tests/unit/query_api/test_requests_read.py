@@ -37,3 +37,16 @@ def test_foreign_cursors_are_422(cursor: str) -> None:
     with pytest.raises(ApiError) as raised:
         decode_cursor(cursor)
     assert raised.value.status == 422 and raised.value.body.error.field == "cursor"
+
+
+def test_pages_probe_recent_windows_first_and_end_with_the_whole_window() -> None:
+    from query_api.requests_read import probe_windows
+
+    month = TimeWindow(start=NOW - timedelta(days=30), end=NOW)
+    probes = probe_windows(month, None)
+    assert [NOW - p.start for p in probes] == [timedelta(hours=1), timedelta(days=1), timedelta(days=7), timedelta(days=30)]
+    assert all(p.end == NOW for p in probes)
+    deep = probe_windows(month, encode_cursor(NOW - timedelta(days=10), str(uuid.uuid4())))
+    assert deep[0].start == NOW - timedelta(days=10, hours=1) + timedelta(milliseconds=1) and deep[-1] == month
+    assert len(deep) == 4  # 1 h, 1 d and 7 d back from the cursor, then the whole window
+    assert probe_windows(WINDOW, None) == [WINDOW]  # an hour: nothing narrower to try
