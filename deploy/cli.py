@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import signal
 import sys
 
 from deploy.logs import configure_logging
@@ -48,27 +47,10 @@ def _serve_worker() -> None:
 
 
 def _serve_writer() -> None:
-    from projections.clickhouse import connect
+    from projections.service import serve
     from projections.settings import ProjectionSettings
-    from projections.writer import ProjectionWriter
 
-    settings = ProjectionSettings()
-    writer = ProjectionWriter(
-        settings.require_kafka(),
-        connect(settings.require_clickhouse(), settings.database),
-        settings.database,
-        settings.consumer_group,
-        settings.batch_max_events,
-        settings.batch_max_wait_ms,
-    )
-
-    async def main() -> None:
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(signum, writer.stop)
-        await writer.run()
-
-    asyncio.run(main())
+    serve(ProjectionSettings())
 
 
 def _resolve_kafka_jars(env: GuardEnvironment) -> int:
