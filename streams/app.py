@@ -1,8 +1,10 @@
 """The Faust app: agent `screen` reads `guard.screenings`, writes `guard.screened`.
 
-At-least-once by Faust's design (it flushes the producer before committing offsets),
-and every screened event keeps its received event_id, so downstream sinks that store
-each event_id once make the pipeline exactly-once end to end.
+At-least-once by Faust's design (it flushes the producer before committing offsets), and
+an event already in `guard.screened` is never screened again — after a crash, a rebalance, a
+replay of `guard.screenings` or a retried append (streams/screened_ledger.py) — so each
+received event_id has one screened event, and sinks that store each event_id once make the
+pipeline exactly-once end to end.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from schemas.deadletter import DeadLetter
 from schemas.envelope import Envelope, utc_now
 from schemas.screening import ScreeningReceived
 from streams.config.replica import ConfigReplica
+from streams.screened_ledger import PartitionLedger, source_header
+from streams.screened_tail import ScreenedTail, output_partition
 from streams.screening import screen_received, screening_config
 from streams.settings import StreamsSettings
 
@@ -47,15 +51,29 @@ def create_app(settings: StreamsSettings) -> faust.App:
     # boot and tailed, so a policy edit applies to the next screening.
     replica = ConfigReplica(settings.require_kafka(), keep_history=False, client_id="guardstream-screen")
     config_ready = asyncio.Event()
+    tail = ScreenedTail(settings.require_kafka())
+    ledgers: dict[int, PartitionLedger] = {}  # per input partition held now; rebuilt when taken
 
     @app.task
     async def follow_config() -> None:
-        await replica.start()
+        await asyncio.gather(replica.start(), tail.start())
         config_ready.set()
         try:
             await asyncio.Event().wait()  # tail until the worker stops and cancels this task
         finally:
-            await replica.stop()
+            await asyncio.gather(replica.stop(), tail.stop())
+
+    @app.on_partitions_revoked.connect
+    async def forget_ledgers(sender: Any, revoked: Any, **kwargs: Any) -> None:
+        # Another worker may screen these partitions next: our view of them goes stale.
+        for tp in revoked:
+            if tp.topic == SCREENINGS_TOPIC:
+                ledgers.pop(tp.partition, None)
+
+    async def ledger_of(partition: int) -> PartitionLedger:
+        if partition not in ledgers:
+            ledgers[partition] = await tail.ledger_for(partition)
+        return ledgers[partition]
 
     async def park(event: Any, reason: str) -> None:
         letter = DeadLetter(
@@ -83,9 +101,20 @@ def create_app(settings: StreamsSettings) -> faust.App:
             except ValueError as exc:
                 await park(event, f"undecodable record: {type(exc).__name__}")
             else:
+                partition, offset = event.message.partition, event.message.offset
+                ledger = await ledger_of(partition)
+                if ledger.already_screened(offset, received.event_id):
+                    log.debug("screening_already_screened", partition=partition, offset=offset)
+                    continue
                 policy, prompt_logging = screening_config(replica.state, received.org_id, received.project_id)
                 out = screen_received(received, policy, prompt_logging)
-                await screened.send(key=out.event_id.encode(), value=out.to_bytes())
+                await screened.send(
+                    key=out.event_id.encode(),
+                    value=out.to_bytes(),
+                    partition=output_partition(partition, tail.output_partitions),
+                    headers=[source_header(partition, offset)],
+                )
+                ledger.record(offset, received.event_id)
 
     return app
 
