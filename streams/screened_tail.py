@@ -26,60 +26,78 @@ def output_partition(input_partition: int, output_partitions: int) -> int:
     return input_partition % output_partitions
 
 
+class ScreenedTailError(RuntimeError):
+    """The tail could not be read in time: better to stop than to screen twice."""
+
+
 class ScreenedTail:
-    def __init__(self, bootstrap: str, topic: str = SCREENED_TOPIC, window: int = 2_000, max_scan: int = 500_000) -> None:
+    """Opens a short-lived, group-less consumer per lookup: lookups are rare (a partition
+    taken), and a fresh consumer has no fetch state left over from another partition."""
+
+    def __init__(
+        self,
+        bootstrap: str,
+        topic: str = SCREENED_TOPIC,
+        window: int = 2_000,
+        max_scan: int = 500_000,
+        timeout_s: float = 60.0,
+    ) -> None:
         self._bootstrap = bootstrap
         self._topic = topic
         self._window = window
         self._max_scan = max_scan
-        self._consumer: AIOKafkaConsumer | None = None
+        self._timeout_s = timeout_s
         self._lock = asyncio.Lock()
         self.output_partitions = 0
 
-    async def start(self) -> None:
-        self._consumer = AIOKafkaConsumer(
-            bootstrap_servers=self._bootstrap, enable_auto_commit=False, client_id="guardstream-screened-tail"
-        )
-        await self._consumer.start()
-        # `topics()` fetches metadata without keeping it; the cluster view it fetched is what counts.
-        cluster = await self._consumer._client.fetch_all_metadata()
-        partitions = cluster.partitions_for_topic(self._topic)
-        if not partitions:
-            raise RuntimeError(f"topic {self._topic} not found (run `guardstream topics`)")
-        self.output_partitions = len(partitions)
-
-    async def stop(self) -> None:
-        if self._consumer is not None:
-            await self._consumer.stop()
-
     async def ledger_for(self, input_partition: int) -> PartitionLedger:
-        assert self._consumer is not None, "start() first"
-        tp = TopicPartition(self._topic, output_partition(input_partition, self.output_partitions))
         async with self._lock:
-            self._consumer.assign([tp])
-            begin = (await self._consumer.beginning_offsets([tp]))[tp]
-            end = (await self._consumer.end_offsets([tp]))[tp]
-            start, records = end, []
-            while True:
-                older_start = max(begin, end - max(self._window, 2 * (end - start)))
-                records = await self._read(tp, older_start, start) + records
-                start = older_start
-                ledger = ledger_from_tail(input_partition, records)
-                if ledger.high_water >= 0 or start <= begin or end - start >= self._max_scan:
-                    break
+            consumer = AIOKafkaConsumer(
+                bootstrap_servers=self._bootstrap, enable_auto_commit=False, client_id="guardstream-screened-tail"
+            )
+            await consumer.start()
+            try:
+                return await asyncio.wait_for(self._ledger(consumer, input_partition), self._timeout_s)
+            except TimeoutError:
+                raise ScreenedTailError(
+                    f"reading the tail of {self._topic} for partition {input_partition} took over {self._timeout_s:.0f}s"
+                ) from None
+            finally:
+                await consumer.stop()
+
+    async def _ledger(self, consumer: AIOKafkaConsumer, input_partition: int) -> PartitionLedger:
+        if not self.output_partitions:
+            # `topics()` fetches metadata without keeping it; the cluster view it fetched counts.
+            cluster = await consumer._client.fetch_all_metadata()
+            partitions = cluster.partitions_for_topic(self._topic)
+            if not partitions:
+                raise ScreenedTailError(f"topic {self._topic} not found (run `guardstream topics`)")
+            self.output_partitions = len(partitions)
+        tp = TopicPartition(self._topic, output_partition(input_partition, self.output_partitions))
+        consumer.assign([tp])
+        begin = (await consumer.beginning_offsets([tp]))[tp]
+        end = (await consumer.end_offsets([tp]))[tp]
+        start, records = end, []
+        while True:
+            older_start = max(begin, end - max(self._window, 2 * (end - start)))
+            records = await _read(consumer, tp, older_start, start) + records
+            start = older_start
+            ledger = ledger_from_tail(input_partition, records)
+            if ledger.high_water >= 0 or start <= begin or end - start >= self._max_scan:
+                break
         log.info("screened_ledger_loaded", partition=input_partition, high_water=ledger.high_water, scanned=end - start)
         return ledger
 
-    async def _read(self, tp: TopicPartition, start: int, stop: int) -> list[TailRecord]:
-        assert self._consumer is not None
-        found: list[TailRecord] = []
-        if start >= stop:
-            return found
-        self._consumer.seek(tp, start)
-        while await self._consumer.position(tp) < stop:
-            batch = await self._consumer.getmany(tp, timeout_ms=1_000)
-            for record in batch.get(tp, []):
-                if record.offset >= stop:
-                    return found
-                found.append(TailRecord(record.key, list(record.headers or ())))
+
+async def _read(consumer: AIOKafkaConsumer, tp: TopicPartition, start: int, stop: int) -> list[TailRecord]:
+    found: list[TailRecord] = []
+    if start >= stop:
         return found
+    consumer.seek(tp, start)
+    while await consumer.position(tp) < stop:
+        batch = await consumer.getmany(tp, timeout_ms=1_000)
+        for record in batch.get(tp, []):
+            if record.offset >= stop:
+                return found
+            found.append(TailRecord(record.key, list(record.headers or ())))
+    return found
