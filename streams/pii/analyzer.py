@@ -48,6 +48,12 @@ SSN_FORMATTED_SCORE = 0.5
 _NON_DIGITS = re.compile(r"\D+")
 # Two capitals + two digits: how every IBAN starts (country code, check digits).
 _IBAN_START = re.compile(r"[A-Z]{2}\d{2}")
+# Shapes every match of a recognizer contains (supersets of their patterns), so a text without
+# one skips the recognizer: most prose with numbers and dates has none of them.
+_CARD_SHAPE = re.compile(r"\d{4}[ -]?\d{4}")  # all card patterns start 4 digits, then 4+
+_SSN_SHAPE = re.compile(r"\d{3}[- .]?\d{2}[- .]?\d{4}")  # 3-2-4, 5-4, 3-6 and 9 plain digits
+_IPV4_SHAPE = re.compile(r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}")
+_IPV6_SHAPE = re.compile(r":[0-9A-Fa-f]{0,4}:")  # every IPv6 form has two colons this close
 # Exercised once at build time so regex compilation and lazy loading do not land
 # on the first real message.
 _WARM_UP_TEXT = (
@@ -79,13 +85,13 @@ class PiiAnalyzer:
         digits = len(_NON_DIGITS.sub("", text))
         if digits:
             wanted.append(entities.ADDRESS)
-            if "." in text or ":" in text:
+            if _IPV4_SHAPE.search(text) or _IPV6_SHAPE.search(text):
                 wanted.append(entities.IP_ADDRESS)
             if digits >= self.min_phone_digits:
                 wanted.append(entities.PHONE_NUMBER)
-            if digits >= 9:
+            if digits >= 9 and _SSN_SHAPE.search(text):
                 wanted.append(entities.US_SSN)
-            if digits >= 13:
+            if digits >= 13 and _CARD_SHAPE.search(text):
                 wanted.append(entities.CREDIT_CARD)
             if _IBAN_START.search(text):
                 wanted.append(entities.IBAN_CODE)
