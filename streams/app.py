@@ -9,19 +9,18 @@ pipeline exactly-once end to end.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import faust
 import structlog
-from aiokafka.errors import IllegalStateError
-from faust.types import TP
 from pydantic import ValidationError
 
-from deploy.topics import CONFIG_TOPIC, DEADLETTER_TOPIC, SCREENED_TOPIC, SCREENINGS_TOPIC
+from deploy.topics import DEADLETTER_TOPIC, SCREENED_TOPIC, SCREENINGS_TOPIC
 from schemas.deadletter import DeadLetter
 from schemas.envelope import Envelope, utc_now
 from schemas.screening import ScreeningReceived
-from streams.config.table_view import ConfigTableView, TopicGlobalTable
+from streams.config.replica import ConfigReplica
 from streams.screened_ledger import PartitionLedger, source_header
 from streams.screened_tail import ScreenedTail, output_partition
 from streams.screening import screen_received, screening_config
@@ -48,27 +47,23 @@ def create_app(settings: StreamsSettings) -> faust.App:
     screenings = app.topic(SCREENINGS_TOPIC, key_serializer="raw", value_serializer="raw")
     screened = app.topic(SCREENED_TOPIC, key_serializer="raw", value_serializer="raw")
     deadletter = app.topic(DEADLETTER_TOPIC, key_serializer="raw", value_serializer="raw")
-    # Policies and org settings: a GlobalTable over guard.config's entity records, recovered in
-    # full before the agent takes its first event and then tailed by every worker (the topic is
-    # written by query_api, outside this consumer group: hence synchronize_all_active_partitions).
-    config_table = app.tables.add(
-        TopicGlobalTable(
-            app,
-            name="config",
-            changelog_topic=app.topic(CONFIG_TOPIC, key_serializer="raw", value_serializer="raw"),
-            partitions=1,
-            # Apply each config change as it comes. The partition is both "active" (recovered at
-            # start) and "standby" (tailed after), and Faust buffers an active partition's
-            # records by the recovery buffer size, so both sizes are 1.
-            standby_buffer_size=1,
-            recovery_buffer_size=1,
-            is_global=True,
-            synchronize_all_active_partitions=True,
-        )
-    )
-    config = ConfigTableView(config_table)
+    # Policies and org settings: an in-memory replica of guard.config, read from the start at
+    # boot and tailed, so a policy edit applies to the next screening. (A Faust GlobalTable over
+    # guard.config was tried: after its recovery Faust intermittently never resumed the stream
+    # partitions, leaving the worker idle; see docs/control-plane.md.)
+    replica = ConfigReplica(settings.require_kafka(), keep_history=False, client_id="guardstream-screen")
+    config_ready = asyncio.Event()
     tail = ScreenedTail(settings.require_kafka())
     ledgers: dict[int, PartitionLedger] = {}  # per input partition held now; rebuilt when taken
+
+    @app.task
+    async def follow_config() -> None:
+        await replica.start()
+        config_ready.set()
+        try:
+            await asyncio.Event().wait()  # tail until the worker stops and cancels this task
+        finally:
+            await replica.stop()
 
     @app.on_partitions_revoked.connect
     async def forget_ledgers(sender: Any, revoked: Any, **kwargs: Any) -> None:
@@ -76,16 +71,6 @@ def create_app(settings: StreamsSettings) -> faust.App:
         for tp in revoked:
             if tp.topic == SCREENINGS_TOPIC:
                 ledgers.pop(tp.partition, None)
-
-    config_tp = TP(CONFIG_TOPIC, 0)
-
-    def config_highwater() -> int | None:
-        # Fetched with the screenings by the same consumer, so it is at least the end the
-        # topic had when the screening being judged was appended.
-        try:
-            return app.consumer.highwater(config_tp)
-        except (KeyError, AssertionError, IllegalStateError):
-            return None
 
     async def ledger_of(partition: int) -> PartitionLedger:
         if partition not in ledgers:
@@ -107,6 +92,7 @@ def create_app(settings: StreamsSettings) -> faust.App:
 
     @app.agent(screenings, name="screen")
     async def screen(stream: faust.StreamT) -> None:
+        await config_ready.wait()  # never judge a screening without its policy
         async for event in stream.events():
             try:
                 received = Envelope[ScreeningReceived].model_validate_json(event.value)
@@ -122,9 +108,7 @@ def create_app(settings: StreamsSettings) -> faust.App:
                 if ledger.already_screened(offset, received.event_id):
                     log.debug("screening_already_screened", partition=partition, offset=offset)
                     continue
-                if not await config_table.caught_up_with(config_highwater()):
-                    log.warning("config_table_behind", applied=config_table.applied_offset)
-                policy, prompt_logging = screening_config(config, received.org_id, received.project_id)
+                policy, prompt_logging = screening_config(replica.state, received.org_id, received.project_id)
                 out = screen_received(received, policy, prompt_logging)
                 await screened.send(
                     key=out.event_id.encode(),

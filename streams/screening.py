@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from typing import Protocol
 
 from schemas.config import Organization, Policy
 from schemas.envelope import Envelope
@@ -24,6 +23,7 @@ from schemas.screening import (
     ScreeningReceived,
     ScreeningScreened,
 )
+from streams.config.state import ConfigState
 from streams.pii import apply_masks, find_pii
 from streams.verdict import MessageLevels, decide, message_levels, rules_of
 
@@ -129,16 +129,7 @@ def screen_received(
     )
 
 
-class ScreeningConfigSource(Protocol):
-    """Where screening reads its config: the worker's GlobalTable view
-    (streams/config/table_view.py) or a replica's ConfigState (ingest's /v2/guard)."""
-
-    def organization(self, org_id: str) -> Organization | None: ...
-    def policy(self, policy_id: str) -> Policy | None: ...
-    def policy_of_project(self, project_id: str) -> Policy | None: ...
-
-
-def screening_config(state: ScreeningConfigSource, org_id: str, project_id: str | None) -> tuple[Policy | None, bool]:
+def screening_config(state: ConfigState, org_id: str, project_id: str | None) -> tuple[Policy | None, bool]:
     """The policy and prompt-logging setting a screening is judged by: the project's policy,
     else the org's default policy; logging as the org set it (on when the org is unknown)."""
     org: Organization | None = state.organization(org_id)
