@@ -53,6 +53,13 @@ def _serve_writer() -> None:
     serve(ProjectionSettings())
 
 
+def _serve_archiver() -> None:
+    from streams.archiver.service import serve
+    from streams.archiver.settings import ArchiverSettings
+
+    serve(ArchiverSettings())
+
+
 def _resolve_kafka_jars(env: GuardEnvironment) -> int:
     from deploy.kafka_broker import ToolMissingError, kafka_classpath
 
@@ -72,6 +79,7 @@ SERVE = {
     "query-api": _serve_query_api,
     "worker": _serve_worker,
     "writer": _serve_writer,
+    "archiver": _serve_archiver,
 }
 
 

@@ -2,9 +2,9 @@
 
 Starts Kafka and the ClickHouse endpoint unless the environment names external ones,
 applies migrations, creates topics, bootstraps the config (deploy/bootstrap.py) and writes
-credentials.json, then runs ingest, the Faust worker, the projection writer and the query
-API as children with prefixed output. On Ctrl-C or SIGTERM it stops them in data-flow
-order — ingest first, so nothing new is acknowledged, then the consumers, which commit
+credentials.json, then runs ingest, the Faust worker, the projection writer, the SIEM
+archiver and the query API as children with prefixed output. On Ctrl-C or SIGTERM it stops
+them in data-flow order — ingest first, so nothing new is acknowledged, then the consumers, which commit
 what they finished — and the infrastructure last. Every child is tied to our lifetime by PR_SET_PDEATHSIG.
 """
 
@@ -34,7 +34,7 @@ from schemas.environment import GuardEnvironment
 
 log = structlog.get_logger(__name__)
 
-SERVICES = ("ingest", "worker", "writer", "query-api")
+SERVICES = ("ingest", "worker", "writer", "archiver", "query-api")
 
 
 class StackError(RuntimeError):
@@ -108,6 +108,7 @@ class Stack:
             GUARD_SECRET_KEY=self.env.secret_key or persistent_secret(self.data_dir),
             GUARD_INGEST_PORT=str(self.ingest_port),
             GUARD_QUERY_PORT=str(self.query_port),
+            GUARD_INGEST_URL=f"http://127.0.0.1:{self.ingest_port}",  # the Playground screens through it
         )
         env.setdefault("GUARD_ARCHIVE_URL", str(self.data_dir / "archive"))
         return env

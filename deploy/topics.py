@@ -50,10 +50,13 @@ def topic_specs(partitions: int = DEFAULT_PARTITIONS) -> tuple[TopicSpec, ...]:
             "message.timestamp.type": "LogAppendTime",
         }),
         # The event log of record (masked + verdict): kept forever, replays rebuild read models.
+        # LogAppendTime: the broker's clock stamps records, monotone per partition, which the
+        # SIEM archiver's deterministic time windows are cut on (streams/archiver/layout.py).
         TopicSpec(SCREENED_TOPIC, partitions, {
             "cleanup.policy": "delete",
             "retention.ms": "-1",
             "retention.bytes": "-1",
+            "message.timestamp.type": "LogAppendTime",
         }),
         # Admin config events keyed by entity id: one partition gives every reader the same total
         # order; compaction keeps the latest state per entity forever. The lag lets a replica

@@ -19,12 +19,15 @@ from query_api.access import build_authorizer
 from query_api.api_key_routes import build_api_key_router
 from query_api.audit_routes import build_audit_router
 from query_api.auth_routes import build_auth_router
+from query_api.export_routes import build_export_router
 from query_api.member_routes import build_member_router
+from query_api.playground_routes import IngestGuard, build_playground_router
 from query_api.policy_routes import build_policy_router
 from query_api.project_routes import build_project_router
 from query_api.read_routes import build_read_router
 from query_api.settings import QuerySettings
 from query_api.settings_routes import build_settings_router
+from query_api.web_routes import mount_web
 from schemas.errors import install_error_handlers
 from streams.config import ConfigLog, ConfigReplica
 
@@ -37,6 +40,7 @@ def create_app(settings: QuerySettings) -> FastAPI:
     client = connect(settings.require_clickhouse(), settings.database)
     replica = ConfigReplica(bootstrap, client_id="guardstream-query-api")
     config = ConfigLog(bootstrap, replica)
+    guard = IngestGuard(settings.ingest_url)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -46,6 +50,7 @@ def create_app(settings: QuerySettings) -> FastAPI:
         try:
             yield
         finally:
+            await guard.close()
             await config.stop()
             await replica.stop()
 
@@ -71,7 +76,9 @@ def create_app(settings: QuerySettings) -> FastAPI:
     app.include_router(build_api_key_router(replica, config, authorized))
     app.include_router(build_member_router(replica, config, authorized))
     app.include_router(build_settings_router(replica, config, authorized))
+    app.include_router(build_export_router(replica, config, authorized, settings))
     app.include_router(build_audit_router(replica, authorized))
+    app.include_router(build_playground_router(replica, config, authorized, secret_key, guard))
 
     def project_names(org_id: str) -> dict[str, str]:
         return {p.id: p.name for p in replica.state.projects_of(org_id)}
@@ -86,5 +93,7 @@ def create_app(settings: QuerySettings) -> FastAPI:
     async def healthz() -> dict[str, str | int]:
         """Up, with the config replica's position on guard.config."""
         return {"status": "ok", "config_offset": replica.position}
+
+    mount_web(app)  # the dashboard's pages at / and its files at /static/
 
     return app

@@ -27,7 +27,7 @@ class Permission(StrEnum):
     MANAGE_MEMBERS = "manage_members"  # invite, change others' roles, remove (never oneself)
     VIEW_SETTINGS = "view_settings"  # the seed: Settings are accessible by admins only
     MANAGE_SETTINGS = "manage_settings"  # prompt logging, retention
-    MANAGE_EXPORT = "manage_export"  # SIEM export settings (the SIEM issue adds the routes)
+    MANAGE_EXPORT = "manage_export"  # SIEM export settings and alerts
     VIEW_AUDIT = "view_audit"
 
 
@@ -52,6 +52,23 @@ ROLE_PERMISSIONS: Mapping[Role, frozenset[Permission]] = {
 PUBLIC = None  # a route anyone may call, without a token
 _P = Permission
 
+# The web dashboard's page paths (query_api/web_routes.py): each answers the same HTML shell,
+# which holds no data; its scripts call the API routes below with the member's token.
+# Keep in sync with ROUTES in query_api/web/static/router.js.
+WEB_PAGES: tuple[str, ...] = (
+    "/",
+    "/login",
+    "/dashboard",
+    "/requests",
+    "/requests/{event_id}",
+    "/projects",
+    "/policies",
+    "/playground",
+    "/api-access",
+    "/settings",
+    "/settings/{tab}",
+)
+
 # (method, path template as FastAPI matched it) → the permission it needs, or PUBLIC.
 ROUTE_PERMISSIONS: Mapping[tuple[str, str], Permission | None] = {
     ("GET", "/healthz"): PUBLIC,
@@ -60,6 +77,7 @@ ROUTE_PERMISSIONS: Mapping[tuple[str, str], Permission | None] = {
     ("GET", "/docs/oauth2-redirect"): PUBLIC,
     ("GET", "/redoc"): PUBLIC,
     ("POST", "/v1/auth/login"): PUBLIC,
+    **{("GET", page): PUBLIC for page in WEB_PAGES},
     ("POST", "/v1/auth/logout"): _P.SELF,
     ("GET", "/v1/me"): _P.SELF,
     ("PUT", "/v1/me/password"): _P.SELF,
@@ -97,8 +115,13 @@ ROUTE_PERMISSIONS: Mapping[tuple[str, str], Permission | None] = {
     ("GET", "/v1/settings/export"): _P.MANAGE_EXPORT,
     ("PUT", "/v1/settings/export"): _P.MANAGE_EXPORT,
     ("POST", "/v1/settings/export/test"): _P.MANAGE_EXPORT,
+    # SIEM export alerts (query_api/export_routes.py): admins, like the export settings
+    ("GET", "/v1/alerts"): _P.MANAGE_EXPORT,
     # audit
     ("GET", "/v1/audit"): _P.VIEW_AUDIT,
+    # playground (query_api/playground_routes.py): it screens with an org API key, so only those
+    # who could create and use a key themselves may; a `user` stays read-only
+    ("POST", "/v1/playground/chat"): _P.MANAGE_API_KEYS,
 }
 
 

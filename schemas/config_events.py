@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError
 
 from schemas.config import (
     ApiKey,
@@ -34,26 +34,29 @@ from schemas.config import (
     Project,
     User,
 )
+from schemas.config_change import ACTOR_SYSTEM, ConfigChange  # noqa: F401  (re-exported)
 from schemas.envelope import Envelope, new_event_id, utc_now
+from schemas.export import (
+    EXPORT_ALERT_UPSERTED,
+    EXPORT_TARGET_UPSERTED,
+    ExportAlertUpserted,
+    ExportTargetUpserted,
+)
 
-ACTOR_SYSTEM = "system"
 AUDIT_KEY_PREFIX = "audit/"
 
 EntityType = Literal[
-    "organization", "user", "membership", "project", "policy", "api_key", "api_key_usage", "session"
+    "organization",
+    "user",
+    "membership",
+    "project",
+    "policy",
+    "api_key",
+    "api_key_usage",
+    "session",
+    "export_target",
+    "export_alert",
 ]
-
-
-class ConfigChange(BaseModel):
-    """`data` of every config event: who made the change (`system` for bootstrap and ingest)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    actor: str = Field(min_length=1)
-
-    @property
-    def entity_id(self) -> str:
-        raise NotImplementedError
 
 
 class OrganizationUpserted(ConfigChange):
@@ -193,6 +196,9 @@ CONFIG_EVENTS: dict[str, ConfigEventSpec] = {
     API_KEY_REVOKED: ConfigEventSpec(ApiKeyUpserted, "api_key"),
     API_KEY_USED: ConfigEventSpec(ApiKeyUsed, "api_key_usage", audited=False),
     SESSION_REVOKED: ConfigEventSpec(SessionRevoked, "session"),
+    # SIEM export (schemas/export.py); alerts are the archiver's, not an admin action: not audited
+    EXPORT_TARGET_UPSERTED: ConfigEventSpec(ExportTargetUpserted, "export_target"),
+    EXPORT_ALERT_UPSERTED: ConfigEventSpec(ExportAlertUpserted, "export_alert", audited=False),
 }
 
 ConfigEvent = Envelope[Any]

@@ -28,10 +28,20 @@ class GuardEnvironment(BaseSettings):
     secret_key: str | None = Field(
         default=None, description="signs bearer tokens and encrypts export credentials"
     )
+    smtp_host: str | None = Field(
+        default=None, description="SMTP server for alert emails to org admins; unset = no emails"
+    )
+    smtp_port: int = Field(default=25, description="port of GUARD_SMTP_HOST")
+    smtp_from: str = Field(default="guardstream@localhost", description="sender of alert emails")
 
     @property
     def credentials_path(self) -> Path:
         return self.data_dir / "credentials.json"
+
+    @property
+    def default_archive_url(self) -> str:
+        """The default SIEM export target: GUARD_ARCHIVE_URL, else `file://$GUARD_DATA_DIR/archive`."""
+        return self.archive_url or f"file://{(self.data_dir / 'archive').resolve()}"
 
     def require_kafka(self) -> str:
         if not self.kafka_bootstrap:

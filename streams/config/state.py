@@ -35,6 +35,7 @@ from schemas.config_events import (
     spec_of,
     split_entity_key,
 )
+from schemas.export import ExportAlert, ExportTarget
 
 # entity type in a record key → the ConfigState table holding it, and the payload field
 _TABLES: dict[str, tuple[str, str | None]] = {
@@ -46,6 +47,8 @@ _TABLES: dict[str, tuple[str, str | None]] = {
     "api_key": ("api_keys", "api_key"),
     "api_key_usage": ("key_usage", None),
     "session": ("revoked_sessions", None),
+    "export_target": ("export_targets", "target"),
+    "export_alert": ("export_alert_records", "alert"),
 }
 
 
@@ -61,6 +64,8 @@ class ConfigState:
     api_keys: Mapping[str, ApiKey] = field(default_factory=dict)
     key_usage: Mapping[str, datetime] = field(default_factory=dict)  # key id → last reported use
     revoked_sessions: Mapping[str, datetime] = field(default_factory=dict)  # token id → expiry
+    export_targets: Mapping[str, ExportTarget] = field(default_factory=dict)  # org id → target
+    export_alert_records: Mapping[str, ExportAlert] = field(default_factory=dict)  # org id → alert
     history: Sequence[ConfigEvent] = field(default_factory=tuple)  # audited events, log order
     keys_by_hash: Mapping[str, str] = field(default_factory=dict)  # sha256 → key id (derived)
 
@@ -200,6 +205,17 @@ class ConfigState:
         key = self.api_key(key_id) if key_id else None
         # The dict lookup found it; compare_digest keeps the final check constant-time.
         return key if key is not None and hmac.compare_digest(key.sha256, sha256) else None
+
+    # --- SIEM export ---------------------------------------------------------------------------
+
+    def export_target(self, org_id: str) -> ExportTarget | None:
+        """The org's export setting; None = the deployment's default target, enabled."""
+        return self.export_targets.get(org_id)
+
+    def export_alerts(self, org_id: str) -> list[ExportAlert]:
+        """The org's export alerts (at most one per org: the open one, or the last resolved)."""
+        alert = self.export_alert_records.get(org_id)
+        return [alert] if alert is not None else []
 
     # --- audit --------------------------------------------------------------------------------
 

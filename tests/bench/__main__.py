@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from tests.bench import bench_freshness, bench_ingest, bench_read_models, bench_replay, bench_screening
+from tests.bench import bench_archive, bench_freshness, bench_ingest, bench_read_models, bench_replay, bench_screening, bench_web
 
 BENCHMARKS = {
     "ingest": bench_ingest.main,
@@ -12,6 +12,8 @@ BENCHMARKS = {
     "freshness": bench_freshness.main,
     "replay": bench_replay.main,
     "screening": bench_screening.main,
+    "web": bench_web.main,
+    "archive": bench_archive.main,
 }
 
 
