@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, StringConstraints,
 
 from schemas.config import EntityId
 from schemas.config_change import ConfigChange
+from schemas.screening import ScreeningScreened
 
 EXPORT_TARGET_UPSERTED = "config.export_target.upserted"
 EXPORT_ALERT_UPSERTED = "config.export_alert.upserted"
@@ -267,3 +268,21 @@ class ExportAlertList(_Frozen):
     )
 
     alerts: list[ExportAlertView]
+
+
+class SiemLogLine(ScreeningScreened):
+    """One line of an exported object (DESIGN.md "SIEM export"): the masked `screening.screened`
+    event flattened for SIEM tools — the envelope's ids and time, the project's name and
+    metadata from the org's config when the line was written, then `data` as the pipeline wrote
+    it. streams/archiver/lines.py builds these lines without validation on the hot path; the
+    tests check its output against this model."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    event_id: str
+    type: Literal["screening.screened"]
+    occurred_at: str = Field(description="RFC 3339 UTC with ms, as in the envelope")
+    org_id: str
+    project_id: str | None
+    project_name: str | None
+    project_metadata: dict[str, str]

@@ -1,7 +1,8 @@
 """One screened event → one JSONL line of the SIEM export. Pure.
 
 A line is the masked `screening.screened` event of `guard.screened` as the pipeline wrote it,
-flattened for SIEM tools (DESIGN.md: "same fields as screening.screened plus ids")::
+flattened for SIEM tools (DESIGN.md: "same fields as screening.screened plus ids"; the
+contract of a line is schemas/export.SiemLogLine, which the tests validate these lines against)::
 
     {"event_id", "type", "occurred_at", "org_id", "project_id",
      "project_name", "project_metadata",          # from the project's current config

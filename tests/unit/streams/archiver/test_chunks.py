@@ -12,6 +12,7 @@ from schemas.config import Project
 from schemas.envelope import format_rfc3339_ms, new_event_id
 from streams.archiver.chunks import PartitionChunks, Regress
 from streams.archiver.layout import Grid, LayoutError
+from schemas.export import SiemLogLine
 from streams.archiver.lines import NotAScreenedEvent, ScreenedRecord, archive_line, decode_record
 
 T0 = datetime(2026, 3, 1, 10, 57, 10, tzinfo=UTC)
@@ -179,5 +180,8 @@ def test_a_real_envelope_decodes() -> None:
     event = screened_events(1, "org-x", ["p"], T0, T0 + timedelta(seconds=1))[0]
     record = decode_record(0, ms(T0), event.to_bytes())
     assert isinstance(record, ScreenedRecord) and record.event_id == event.event_id
-    line = json.loads(archive_line(record, None))
+    raw = archive_line(record, None)
+    line = json.loads(raw)
     assert line["api_response"] == json.loads(event.data.api_response.model_dump_json())
+    parsed = SiemLogLine.model_validate_json(raw)  # the contract of a line, field for field
+    assert parsed.event_id == event.event_id and parsed.project_metadata == {}
