@@ -11,7 +11,9 @@ Exactly once, per Kafka partition:
 2. *Known events are dropped.* Records whose event_id is already in `screenings` (a batch that
    landed before the crash, or an upstream duplicate: the pipeline is at-least-once and keys
    records by event_id, so duplicates share a partition) and repeats within the batch are
-   left out (`insert_groups`).
+   left out (`insert_groups`). Only records no later than the newest row stored from their
+   own partition can be among them, so only those are looked up (`known_events_lookup`).
+   This relies on `guard.screened` keeping its partition count (topic contract).
 3. *One day per INSERT, content-derived token.* What remains is inserted one UTC day at a time
    (each INSERT becomes exactly one part in every table) with a token naming the partition,
    the batch range, the day and a digest of the offsets inserted. An INSERT still in flight
@@ -27,7 +29,7 @@ import hashlib
 import re
 import struct
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
@@ -187,15 +189,22 @@ class KnownEventsLookup:
 
 
 def known_events_lookup(
-    batches: Iterable[Sequence[LandingRecord]], newest_stored: datetime | None = None, bounded_by_newest: bool = False
+    batches: Iterable[Sequence[LandingRecord]], newest_stored: Mapping[int, datetime] | None = None
 ) -> KnownEventsLookup | None:
-    """What to ask ClickHouse. With `bounded_by_newest`, `newest_stored` is the latest
-    received_at stored at or after the flush's earliest event (None: nothing stored there):
-    an event after it cannot be stored, so only older ones are asked about. In a replay,
-    which writes the log in about time order, that leaves the few events where batches overlap."""
+    """What to ask ClickHouse. `newest_stored`, when given, is per Kafka partition the latest
+    received_at stored from that partition at or after the flush's earliest event (a partition
+    absent: nothing stored there). A record can be stored already only as a row of its own
+    partition (a crashed attempt of this batch, or an upstream duplicate: records are keyed by
+    event_id, so copies share the partition) with its own received_at — so only records no
+    later than their partition's newest stored row are asked about. The log is about in time
+    order per partition, so that leaves the few out-of-order events where batches meet,
+    in the live writer and in a replay alike."""
     records = [r for batch in batches for r in batch if r.event_id is not None]
-    if bounded_by_newest:
-        records = [r for r in records if r.received_at is None or (newest_stored is not None and r.received_at <= newest_stored)]
+    if newest_stored is not None:
+        records = [
+            r for r in records
+            if r.received_at is None or (r.partition in newest_stored and r.received_at <= newest_stored[r.partition])
+        ]
     if not records:
         return None
     times = [r.received_at for r in records]

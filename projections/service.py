@@ -1,20 +1,23 @@
 """The projections' processes, configured from ProjectionSettings (the environment).
 
-- `serve`: the live writer until SIGTERM / SIGINT. `python -m projections.service` runs it
-  with every setting (topic, consumer group, database) from the environment; the
-  exactly-once test starts it this way and SIGKILLs it.
+- `serve`: the live writer until SIGTERM / SIGINT, and next to it the RetentionApplier
+  (projections/retention_applier.py) unless `GUARD_RETENTION_APPLIER=false`.
+  `python -m projections.service` runs it with every setting (topic, consumer group,
+  database) from the environment; the exactly-once test starts it this way and SIGKILLs it.
 - `replay`: `guardstream replay` (projections/replay.py).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
 
 from deploy.logs import configure_logging
 from projections.clickhouse import connect
 from projections.migrate import topology_from_env
 from projections.replay import Replay, parse_since
+from projections.retention_applier import RetentionApplier
 from projections.settings import ProjectionSettings
 from projections.writer import ProjectionWriter
 
@@ -38,9 +41,29 @@ def serve(settings: ProjectionSettings) -> None:
 
     async def main() -> None:
         loop = asyncio.get_running_loop()
+        stopping = asyncio.Event()
+
+        def stop() -> None:
+            stopping.set()
+            writer.stop()
+
         for signum in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(signum, writer.stop)
-        await writer.run()
+            loop.add_signal_handler(signum, stop)
+        applier = None
+        if settings.retention_applier:
+            topology = topology_from_env(settings.database, settings.cluster)
+            retention = RetentionApplier(
+                settings.require_kafka(), connect(settings.require_clickhouse(), settings.database), topology,
+                sweep_s=settings.retention_sweep_s,
+            )
+            applier = asyncio.create_task(retention.run(stopping), name="retention-applier")
+        try:
+            await writer.run()
+        finally:
+            stopping.set()
+            if applier is not None:  # cancelled if slow: a mutation under way goes on in ClickHouse
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(applier, timeout=10)
 
     asyncio.run(main())
 

@@ -18,6 +18,10 @@ class ProjectionSettings(GuardEnvironment):
     session_timeout_ms: int = Field(
         default=10000, description="how long a dead writer holds its partitions before a rebalance"
     )
+    retention_applier: bool = Field(
+        default=True, description="apply the orgs' retention (from guard.config) to the read models"
+    )
+    retention_sweep_s: float = Field(default=600.0, description="how often every org's retention is re-applied")
     crash_at: str | None = Field(
         default=None,
         validation_alias="GUARD_PROJECTION_CRASH_AT",

@@ -303,12 +303,14 @@ class ProjectionWriter:
         earliest = earliest_time(batches)
         newest = None
         if earliest is not None:  # one cheap query narrows the ids to ask about (batches.py)
-            newest = self._client.query(
-                f"SELECT max(received_at), count() FROM {self._screenings} WHERE received_at >= {{start:DateTime64(3)}}",
-                parameters={"start": earliest},
-            ).result_rows[0]
-            newest = newest[0].replace(tzinfo=UTC) if newest[1] else None
-        lookup = known_events_lookup(batches, newest, bounded_by_newest=earliest is not None)
+            rows = self._client.query(
+                f"SELECT kafka_partition, max(received_at) FROM {self._screenings} "
+                "WHERE received_at >= {start:DateTime64(3)} AND kafka_partition IN {partitions:Array(UInt16)} "
+                "GROUP BY kafka_partition",
+                parameters={"start": earliest, "partitions": sorted({b[0].partition for b in batches if b})},
+            ).result_rows
+            newest = {int(p): at.replace(tzinfo=UTC) for p, at in rows}
+        lookup = known_events_lookup(batches, newest)
         if lookup is None:
             return set()
         where = ["event_id IN {ids:Array(UUID)}"]

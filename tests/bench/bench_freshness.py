@@ -8,7 +8,10 @@ Two clocks per event, both on this machine: the client's time of the 202, and
 - the first time a poller saw it in `GET /v1/requests` (every 250 ms, all pages of the last
   3 s): what a user sees, up to one poll interval late.
 A second run produces screened events straight to `guard.screened` (acks=all) at the same
-rate, which isolates the projection writer from the screening pipeline.
+rate, which isolates the projection writer from the screening pipeline. Where the time goes:
+each event's `guard.screened` record carries the broker's LogAppendTime, which splits the
+path into screening (202 → on `guard.screened`), the projection writer (→ `inserted_at`)
+and visibility (→ first listed by the poller); same machine, same clock.
 
     make bench            # or: .venv/bin/python -m tests.bench freshness
 """
@@ -23,12 +26,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from deploy.ports import free_port
 from deploy.supervisor import Stack
 from deploy.topics import SCREENED_TOPIC
 from projections.clickhouse import connect
+from projections.writer import topic_partitions
 from schemas.environment import GuardEnvironment
 from tests.bench.report import machine_line, write_section
 from tests.integration.screened_traffic import screened_event
@@ -100,15 +104,23 @@ async def through_ingest(creds, rate: int) -> dict[str, float]:  # noqa: ANN001
     return acked
 
 
-async def straight_to_screened(creds, bootstrap: str, rate: int) -> dict[str, float]:  # noqa: ANN001
-    """`rate` screened events/s for SECONDS produced to guard.screened; event_id → time of the ack."""
+def made_screened(creds, rate: int) -> list:  # noqa: ANN001
+    """The events of a straight-to-`guard.screened` run, made before it: building them (pydantic,
+    3 KB each) on the paced loop would starve the poller that shares it."""
+    rng = random.Random(1)
+    return [screened_event(rng, creds.org_id, [creds.project_id], datetime.now(UTC)) for _ in range(rate * SECONDS)]
+
+
+async def straight_to_screened(bootstrap: str, rate: int, made: list) -> dict[str, float]:
+    """`rate` screened events/s for SECONDS produced to guard.screened, each re-stamped with the
+    time it is sent; event_id → time of the ack."""
     acked: dict[str, float] = {}
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, linger_ms=5)
     await producer.start()
-    rng = random.Random(1)
     try:
         async def send(i: int) -> None:
-            events = [screened_event(rng, creds.org_id, [creds.project_id], datetime.now(UTC)) for _ in range(BATCH)]
+            now = datetime.now(UTC)
+            events = [e.model_copy(update={"occurred_at": now}) for e in made[i * BATCH:(i + 1) * BATCH]]
             futures = [await producer.send(SCREENED_TOPIC, key=e.event_id.encode(), value=e.to_bytes()) for e in events]
             await asyncio.gather(*futures)
             now = time.time()
@@ -146,13 +158,64 @@ async def measure(creds, token: str, produce) -> tuple[dict[str, float], dict[st
     return acked, poller.seen, len(acked) / send_s
 
 
-def summarise(label: str, client, acked: dict[str, float], seen: dict[str, float], rate: float) -> tuple[str, float]:  # noqa: ANN001
-    """The table line, and the seen p99 in seconds (inf if not reached)."""
+async def screened_ends(bootstrap: str) -> dict[int, int]:
+    """Per partition of `guard.screened`, the offset the next record gets."""
+    tps = [TopicPartition(SCREENED_TOPIC, p) for p in await topic_partitions(bootstrap, SCREENED_TOPIC)]
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap)
+    await consumer.start()
+    try:
+        return {tp.partition: offset for tp, offset in (await consumer.end_offsets(tps)).items()}
+    finally:
+        await consumer.stop()
+
+
+async def screened_times(bootstrap: str, starts: dict[int, int]) -> dict[str, float]:
+    """event_id (the record key) → LogAppendTime in s of its first `guard.screened` record since `starts`."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    await asyncio.sleep(0)  # aiokafka's no-group task must have started, or stop() raises CancelledError
+    try:
+        tps = [TopicPartition(SCREENED_TOPIC, p) for p in starts]
+        consumer.assign(tps)
+        for tp in tps:
+            consumer.seek(tp, starts[tp.partition])
+        ends = await consumer.end_offsets(tps)
+        found: dict[str, float] = {}
+        while any([await consumer.position(tp) < ends[tp] for tp in tps]):
+            for records in (await consumer.getmany(timeout_ms=500, max_records=10_000)).values():
+                for r in records:
+                    if r.key is not None:
+                        found.setdefault(r.key.decode(), r.timestamp / 1000)
+        return found
+    finally:
+        await consumer.stop()
+
+
+def stored_times(client, acked: dict[str, float]) -> dict[str, float]:  # noqa: ANN001
     rows = client.query(
         "SELECT toString(event_id), toUnixTimestamp64Milli(inserted_at) FROM guard.screenings WHERE event_id IN {ids:Array(UUID)}",
         parameters={"ids": list(acked)},
     ).result_rows
-    stored = [ms / 1000 - acked[event_id] for event_id, ms in rows] + [float("inf")] * (len(acked) - len(rows))
+    return {event_id: ms / 1000 for event_id, ms in rows}
+
+
+def stages_line(label: str, acked: dict[str, float], screened: dict[str, float], stored: dict[str, float], seen: dict[str, float]) -> str:
+    """p50 / p99 of each stage, over the events that completed it (no screening stage when the
+    events were produced straight to `guard.screened`: there the ack follows the append)."""
+    def stage(later: dict[str, float], earlier: dict[str, float]) -> str:
+        values = [later[e] - earlier[e] for e in acked if e in later and e in earlier]
+        if not values:
+            return "–"
+        return f"{percentile(values, 0.5) * 1000:,.0f} / {percentile(values, 0.99) * 1000:,.0f} ({len(values):,})"
+
+    screening = "–" if label.startswith("`guard.screened`") else stage(screened, acked)
+    return f"| {label} | {screening} | {stage(stored, screened)} | {stage(seen, stored)} |"
+
+
+def summarise(label: str, client, acked: dict[str, float], seen: dict[str, float], rate: float) -> tuple[str, float]:  # noqa: ANN001
+    """The table line, and the seen p99 in seconds (inf if not reached)."""
+    stored_at = stored_times(client, acked)
+    stored = [at - acked[event_id] for event_id, at in stored_at.items()] + [float("inf")] * (len(acked) - len(stored_at))
     observed = [seen[e] - t if e in seen else float("inf") for e, t in acked.items()]  # never seen: +inf
 
     def ms(values: list[float], q: float) -> str:
@@ -160,20 +223,20 @@ def summarise(label: str, client, acked: dict[str, float], seen: dict[str, float
         return "never" if value == float("inf") else f"{value * 1000:,.0f}"
 
     line = (
-        f"| {label} | {rate:,.0f} | {len(acked):,} | {len(rows):,} | {ms(stored, 0.5)} / {ms(stored, 0.99)} / {ms(stored, 1.0)} | "
+        f"| {label} | {rate:,.0f} | {len(acked):,} | {len(stored_at):,} | {ms(stored, 0.5)} / {ms(stored, 0.99)} / {ms(stored, 1.0)} | "
         f"{len(seen.keys() & acked.keys()):,} | {ms(observed, 0.5)} / {ms(observed, 0.99)} |"
     )
     return line, percentile(observed, 0.99)
 
 
-def verdict(seen_p99: list[float], stored: list[int], sent: list[int]) -> str:
+def verdict(seen_p99: list[float], stored: list[int], sent: list[int], rates: list[float], writer_stage: tuple[float, float]) -> str:
     """What the three runs say about the 2 s target: writer alone, pipeline at LOW_RATE, at RATE."""
     def p99(i: int) -> str:
         return "never" if seen_p99[i] == float("inf") else f"{seen_p99[i] * 1000:,.0f} ms"
 
     parts = [
-        f"Target p99 < 2 s. The projection writer alone: {'met' if seen_p99[0] < 2 else 'missed'} at {RATE:,} events/s "
-        f"(seen p99 {p99(0)}). The whole pipeline at {RATE:,} events/s: {'met' if seen_p99[2] < 2 else 'missed'} "
+        f"Target p99 < 2 s. The projection writer alone: {'met' if seen_p99[0] < 2 else 'missed'} at {rates[0]:,.0f} events/s "
+        f"sent (seen p99 {p99(0)}){'' if rates[0] >= 0.9 * RATE else f'; the load generator, sharing the cores, did not reach {RATE:,}/s'}. The whole pipeline at {RATE:,} events/s: {'met' if seen_p99[2] < 2 else 'missed'} "
         f"(seen p99 {p99(2)})."
     ]
     if stored[2] < sent[2]:
@@ -182,8 +245,16 @@ def verdict(seen_p99: list[float], stored: list[int], sent: list[int]) -> str:
             f"{sent[2]:,} screenings through in the {SECONDS + DRAIN_S} s of run and drain (≈ {stored[2] / (SECONDS + DRAIN_S):,.0f} "
             "events/s on these 2 shared cores, next to everything else), so a backlog grows and freshness with it "
             f"(\"never\": not stored within {DRAIN_S} s of the last send). The worker scales by partitions: more "
-            "worker processes or cores are what this target needs; the read models keep up."
+            "worker processes or cores are what this target needs; the projection writer keeps up with it (everything "
+            "the worker screened was stored)."
         )
+    parts.append(
+        f"The projection writer's own stage at {rates[0]:,.0f} events/s is p50 {writer_stage[0] * 1000:,.0f} ms / p99 "
+        f"{writer_stage[1] * 1000:,.0f} ms. That stage is the 100 ms linger, the wait for the write in flight (one at a time), and per "
+        "flush one INSERT per Kafka partition (each its own exactly-once token, three at a time) through the seven "
+        "tables, on the engine that shares the 2 cores with everything else — "
+        f"{'within' if writer_stage[1] < 2 else 'by itself over'} the 2 s budget here."
+    )
     parts.append(
         f"At {LOW_RATE} events/s ({'all' if stored[1] == sent[1] else f'{stored[1]:,} of {sent[1]:,}'} stored) the "
         f"pipeline's own latency is seen p99 {p99(1)}."
@@ -209,24 +280,35 @@ def main() -> None:
             client = connect(url)
             token = httpx.post(creds.query_url + "/v1/auth/login",
                                json={"email": creds.admin_email, "password": creds.admin_password}, timeout=30).json()["token"]
-            time.sleep(5)  # the worker and writer settle after start-up
+            made = made_screened(creds, RATE)  # also the worker's and writer's time to settle after start-up
             lines: list[str] = []
+            stage_lines: list[str] = []
             stored_counts: list[int] = []
             sent_counts: list[int] = []
             seen_p99: list[float] = []
+            rates: list[float] = []
+            writer_stage: tuple[float, float] | None = None  # the writer-only run's writer stage, p50 / p99 s
             # Writer alone first; the whole pipeline at a rate it sustains; then at the target
             # rate last, as the backlog it may leave would slow whatever ran after it.
             for label, produce in (
-                (f"`guard.screened` ack → visible (projection writer only), {RATE:,}/s", lambda: straight_to_screened(creds, bootstrap, RATE)),
+                (f"`guard.screened` ack → visible (projection writer only), {RATE:,}/s", lambda: straight_to_screened(bootstrap, RATE, made)),
                 (f"ingest 202 → visible (whole pipeline), {LOW_RATE}/s", lambda: through_ingest(creds, LOW_RATE)),
                 (f"ingest 202 → visible (whole pipeline), {RATE:,}/s", lambda: through_ingest(creds, RATE)),
             ):
+                starts = asyncio.run(screened_ends(bootstrap))
                 acked, seen, rate = asyncio.run(measure(creds, token, produce))
                 line, p99 = summarise(label, client, acked, seen, rate)
                 lines.append(line)
+                screened = asyncio.run(screened_times(bootstrap, starts))
+                stored_at = stored_times(client, acked)
+                stage_lines.append(stages_line(label, acked, screened, stored_at, seen))
+                if not writer_stage:
+                    writer_delays = [stored_at[e] - screened[e] for e in acked if e in stored_at and e in screened]
+                    writer_stage = (percentile(writer_delays, 0.5), percentile(writer_delays, 0.99))
                 seen_p99.append(p99)
                 stored_counts.append(stored_count(client, acked))
                 sent_counts.append(len(acked))
+                rates.append(rate)
                 time.sleep(5)
         finally:
             stack.stop()
@@ -248,7 +330,17 @@ from the 202 to visible.
 | --- | ---: | ---: | ---: | ---: | ---: | ---: |
 {nl.join(lines)}
 
-{verdict(seen_p99, stored_counts, sent_counts)}
+Where the time goes, per stage: p50 / p99 ms (events that completed the stage). Screening is from the
+202 (or the producer's ack) to the broker's LogAppendTime of the event's `guard.screened` record, i.e.
+ingest's produce, the Faust worker's queue and its screening; the writer is from there to the row's
+`inserted_at` (batch linger, waiting for the write in flight, INSERT); visibility is from `inserted_at`
+to the poller's first sighting (up to one {POLL_S * 1000:.0f} ms poll interval, plus the query).
+
+| path | screening | projection writer | visibility |
+| --- | ---: | ---: | ---: |
+{nl.join(stage_lines)}
+
+{verdict(seen_p99, stored_counts, sent_counts, rates, writer_stage or (float('nan'), float('nan')))}
 """
     write_section("freshness", body)
     print(body)

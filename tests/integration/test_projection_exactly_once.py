@@ -48,6 +48,7 @@ def writer_env(bootstrap: str, clickhouse_url: str, database: str, topic: str, g
         GUARD_BATCH_MAX_EVENTS="800",  # many batches, so kills land inside the work
         GUARD_BATCH_MAX_WAIT_MS="100",
         GUARD_LOG_LEVEL="INFO",
+        GUARD_RETENTION_APPLIER="false",  # exactly once is the subject here (test_retention.py covers it)
     )
     env.pop("GUARD_PROJECTION_CRASH_AT", None)
     if crash_at:

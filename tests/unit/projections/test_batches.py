@@ -101,6 +101,17 @@ def test_known_events_lookup_is_time_bounded_when_it_can_be() -> None:
     assert known_events_lookup([[landing_record(0, 0, None, b"")]]) is None
 
 
+def test_only_records_up_to_their_partitions_newest_stored_row_are_looked_up() -> None:
+    first = [record(0, at="2026-01-02T00:00:00.000Z"), record(1, at="2026-01-02T00:05:00.000Z")]
+    other = [landing_record(4, 7, str(uuid.uuid4()).encode(), b'{"occurred_at":"2026-01-02T00:01:00.000Z"}')]
+    newest = {3: first[0].received_at, 4: datetime(2026, 1, 2, 0, 0, tzinfo=UTC)}  # partition 4: only older rows
+    lookup = known_events_lookup([first, other], newest)
+    assert lookup is not None and lookup.event_ids == [str(first[0].event_id)]  # its own time counts
+    assert (lookup.start, lookup.end) == (first[0].received_at, first[0].received_at)
+    assert known_events_lookup([first, other], {}) is None  # nothing stored from these partitions
+    assert known_events_lookup([first, other], {1: datetime(2027, 1, 1, tzinfo=UTC)}) is None  # another partition's rows
+
+
 def test_rowbinary_encodes_partition_offset_and_raw_bytes() -> None:
     value = b"x" * 300  # a two-byte LEB128 length
     encoded = rowbinary([LandingRecord(7, 2**40, None, None, value)])
