@@ -15,7 +15,6 @@ from __future__ import annotations
 import os
 import statistics
 import tempfile
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -24,13 +23,11 @@ from playwright.sync_api import Page, sync_playwright
 
 from deploy.ports import free_port
 from deploy.supervisor import Stack
-from projections.clickhouse import connect
 from schemas.environment import GuardEnvironment
-from tests.bench.bench_read_models import generate_sql
+from tests.bench.bench_read_models import fill
 from tests.bench.report import machine_line, write_section
 
 ROWS = int(os.environ.get("GUARD_BENCH_WEB_ROWS", "1000000"))
-CHUNK = 1_000_000
 SAMPLES = int(os.environ.get("GUARD_BENCH_WEB_SAMPLES", "15"))
 TARGET_MS = 1000
 PAGES = (
@@ -41,22 +38,6 @@ PAGES = (
     ("Requests, last 30 days", "/requests?range=30d"),
     ("Requests, Detections tab, 30 days", "/requests?range=30d&tab=detections"),
 )
-
-
-def fill(url: str, org_id: str, end: datetime) -> float:
-    client = connect(url)
-    started = time.perf_counter()
-    for first in range(0, ROWS, CHUNK):
-        client.command(
-            generate_sql("guard"),
-            parameters={"first": first, "count": min(CHUNK, ROWS - first), "total": ROWS, "org": org_id, "end": end},
-            settings={"max_insert_threads": 2, "parallel_view_processing": 1},
-        )
-    elapsed = time.perf_counter() - started
-    deadline = time.monotonic() + 300  # let background merges settle, as they would in production
-    while client.query("SELECT count() FROM system.merges WHERE database = 'guard'").result_rows[0][0] and time.monotonic() < deadline:
-        time.sleep(2)
-    return elapsed
 
 
 def painted(page: Page, url: str) -> dict[str, float]:
@@ -87,7 +68,7 @@ def main() -> None:
         try:
             url = stack.clickhouse.url if stack.clickhouse is not None else env.clickhouse_url
             assert url is not None
-            fill_s = fill(url, creds.org_id, datetime.now(UTC).replace(microsecond=0))
+            fill_s = fill(url, creds.org_id, datetime.now(UTC).replace(microsecond=0), rows=ROWS)
             token = httpx.post(creds.query_url + "/v1/auth/login",
                                json={"email": creds.admin_email, "password": creds.admin_password}, timeout=30).json()["token"]
             rows = []

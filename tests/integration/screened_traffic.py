@@ -115,11 +115,12 @@ def screened_events(
     return [screened_event(rng, org_id, project_ids, moment) for moment in moments]
 
 
-async def create_topic(bootstrap: str, name: str, partitions: int = 12) -> None:
+async def create_topic(bootstrap: str, name: str, partitions: int = 12, configs: dict[str, str] | None = None) -> None:
+    """A topic of the test's own, ready (every partition has a leader) when this returns."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
     try:
-        await admin.create_topics([NewTopic(name, partitions, 1)])
+        await admin.create_topics([NewTopic(name, partitions, 1, topic_configs=configs or {})])
         for _ in range(100):
             described = await admin.describe_topics([name])
             if described and described[0]["partitions"] and all(p["leader"] >= 0 for p in described[0]["partitions"]):

@@ -30,7 +30,7 @@ import clickhouse_connect
 import pytest
 import s3fs
 from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.structs import OffsetAndMetadata
 
 from deploy.processes import die_with_parent_hook
@@ -39,7 +39,7 @@ from schemas.envelope import utc_now
 from schemas.export import EXPORT_TARGET_UPSERTED, ExportTarget, ExportTargetUpserted
 from schemas.sealed_secret import seal
 from streams.archiver.layout import KEY_PATTERN
-from tests.integration.screened_traffic import keyed, produce, screened_events
+from tests.integration.screened_traffic import create_topic, keyed, produce, screened_events
 
 pytestmark = pytest.mark.integration
 
@@ -55,17 +55,7 @@ EVENTS_PER_ORG = 1500
 
 async def create_screened_topic(bootstrap: str, name: str, partitions: int = PARTITIONS) -> None:
     """A screened topic configured like guard.screened (LogAppendTime)."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        await admin.create_topics([NewTopic(name, partitions, 1, topic_configs={"message.timestamp.type": "LogAppendTime"})])
-        for _ in range(100):
-            described = await admin.describe_topics([name])
-            if described and described[0]["partitions"] and all(p["leader"] >= 0 for p in described[0]["partitions"]):
-                return
-            await asyncio.sleep(0.1)
-    finally:
-        await admin.close()
+    await create_topic(bootstrap, name, partitions, {"message.timestamp.type": "LogAppendTime"})
 
 
 def archiver_env(bootstrap: str, topic: str, group: str, **extra: str) -> dict[str, str]:
