@@ -185,9 +185,10 @@ def print_welcome(creds: BootstrapCredentials, credentials_path: Path) -> None:
     print(
         "\nguardstream is running\n"
         f"  ingest     {creds.ingest_url}   (POST /v1/screenings, Bearer {creds.api_key[:7]}…)\n"
+        f"  dashboard  {creds.query_url}/   (log in as {creds.admin_email}; password in the secrets file)\n"
         f"  query API  {creds.query_url}   (OpenAPI docs at {creds.query_url}/docs)\n"
-        f"  login      {creds.admin_email}\n"
         f"  secrets    {credentials_path}  (API key, project, admin password)\n"
+        f"  SIEM logs  {credentials_path.parent / 'archive'}/<org>/YYYY/MM/DD/hh/*.jsonl (unless GUARD_ARCHIVE_URL)\n"
         "  Ctrl-C stops everything; state stays in the data dir for the next run.\n",
         flush=True,
     )
