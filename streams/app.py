@@ -21,6 +21,7 @@ from schemas.deadletter import DeadLetter
 from schemas.envelope import Envelope, utc_now
 from schemas.screening import ScreeningReceived
 from streams.config.replica import ConfigReplica
+from streams.pii import default_analyzer
 from streams.screened_ledger import PartitionLedger, source_header
 from streams.screened_tail import ScreenedTail, output_partition
 from streams.screening import screen_received, screening_config
@@ -58,7 +59,8 @@ def create_app(settings: StreamsSettings) -> faust.App:
 
     @app.task
     async def follow_config() -> None:
-        await replica.start()
+        # The PII analyzer is built while the replica catches up, not on the first screening.
+        await asyncio.gather(replica.start(), asyncio.to_thread(default_analyzer))
         config_ready.set()
         try:
             await asyncio.Event().wait()  # tail until the worker stops and cancels this task
