@@ -20,7 +20,8 @@ from deploy.topics import DEADLETTER_TOPIC, SCREENED_TOPIC, SCREENINGS_TOPIC
 from schemas.deadletter import DeadLetter
 from schemas.envelope import Envelope, utc_now
 from schemas.screening import ScreeningReceived
-from streams.config.replica import ConfigReplica
+from streams.config.replica import ConfigReplica, ReplicaUnavailable
+from streams.config.state import ConfigState
 from streams.pii import default_analyzer
 from streams.screened_ledger import PartitionLedger, source_header
 from streams.screened_tail import ScreenedTail, output_partition
@@ -74,6 +75,14 @@ def create_app(settings: StreamsSettings) -> faust.App:
             if tp.topic == SCREENINGS_TOPIC:
                 ledgers.pop(tp.partition, None)
 
+    async def config_as_of(received_at: float) -> ConfigState:
+        # A config change acknowledged before ingest received a screening judges it.
+        try:
+            return await replica.sync_since(received_at, timeout=5)
+        except ReplicaUnavailable:
+            log.warning("config_replica_behind", position=replica.position)
+            return replica.state
+
     async def ledger_of(partition: int) -> PartitionLedger:
         if partition not in ledgers:
             ledgers[partition] = await tail.ledger_for(partition)
@@ -110,7 +119,8 @@ def create_app(settings: StreamsSettings) -> faust.App:
                 if ledger.already_screened(offset, received.event_id):
                     log.debug("screening_already_screened", partition=partition, offset=offset)
                     continue
-                policy, prompt_logging = screening_config(replica.state, received.org_id, received.project_id)
+                state = await config_as_of(received.occurred_at.timestamp())
+                policy, prompt_logging = screening_config(state, received.org_id, received.project_id)
                 out = screen_received(received, policy, prompt_logging)
                 await screened.send(
                     key=out.event_id.encode(),

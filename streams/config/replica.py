@@ -57,6 +57,7 @@ class ConfigReplica:
         self._position = 0  # offset of the next record to apply
         self._advanced: asyncio.Condition | None = None
         self._tail: asyncio.Task[None] | None = None
+        self._synced_at = 0.0  # wall-clock start of the last completed sync()
         self.skipped_records = 0
 
     @property
@@ -67,6 +68,11 @@ class ConfigReplica:
     def position(self) -> int:
         """Offset of the next record to apply: every record below it is in `state`."""
         return self._position
+
+    @property
+    def synced_at(self) -> float:
+        """Wall-clock start of the last completed `sync()` (0 before any)."""
+        return self._synced_at
 
     @property
     def ready(self) -> bool:
@@ -140,6 +146,19 @@ class ConfigReplica:
         except TimeoutError:
             raise ReplicaUnavailable(f"{CONFIG_TOPIC}: no end offset from Kafka within {timeout:.0f}s") from None
         return await self.wait_for(end - 1, timeout) if end > 0 else self._state
+
+    async def sync_since(self, moment: float, timeout: float = 10) -> ConfigState:
+        """The state including every record appended before wall-clock time `moment`
+        (`time.time()` seconds): a `sync()`, unless one that began after `moment` already
+        finished. A stream of screenings received after a config change is judged by it,
+        for one round trip per batch of fresh events, none while working through a backlog.
+        Assumes the clocks of the appending and the calling hosts agree (NTP)."""
+        if self._synced_at >= moment:
+            return self._state
+        started = time.time()
+        state = await self.sync(timeout)
+        self._synced_at = max(self._synced_at, started)
+        return state
 
     async def _end_offset(self) -> int:
         assert self._offsets is not None

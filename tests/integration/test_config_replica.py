@@ -4,6 +4,7 @@ concurrent writers, read-your-writes."""
 from __future__ import annotations
 
 import asyncio
+import time
 
 import pytest
 
@@ -99,6 +100,14 @@ def test_read_your_writes_and_reads_after_other_processes_writes(guard_ready, co
             synced = await reader.sync()
             assert synced.project(f"{org.project_id}-ryw") is not None
             assert synced.history == ()  # keep_history=False: no audit trail in memory
+            # sync_since: a change acknowledged before a moment is in the state synced since it
+            config_writer.execute(lambda s: projects.create_project(
+                s, "system", org.org_id, ProjectCreate(name="later"), f"{org.project_id}-later"))
+            after = time.time()
+            assert (await reader.sync_since(after)).project(f"{org.project_id}-later") is not None
+            synced_at = reader.synced_at
+            await reader.sync_since(after - 1)  # a sync that began after the moment already ran
+            assert reader.synced_at == synced_at
             with pytest.raises(ReplicaUnavailable):
                 await reader.wait_for(reader.position + 1_000_000, timeout=0.5)
         finally:
