@@ -15,6 +15,8 @@ import pytest
 
 from deploy.ports import free_port
 from schemas.bootstrap import BootstrapCredentials
+from schemas.export import SiemLogLine
+from streams.archiver.layout import KEY_PATTERN
 
 pytestmark = pytest.mark.integration
 
@@ -81,6 +83,21 @@ def test_up_runs_demo_traffic_and_stops_cleanly_on_sigterm(tmp_path: Path) -> No
             time.sleep(1)
         assert items, "no demo traffic in GET /v1/requests within 60 s"
         assert all(item["project_id"] for item in items), items[:3]
+
+        # The dashboard is served, and the SIEM partitions land under the data dir.
+        page = httpx.get(f"{creds.query_url}/")
+        assert page.status_code == 200 and "<script" in page.text
+        archive = data_dir / "archive"
+        deadline = time.monotonic() + 150  # a window closes at most 60 s + 20 s grace after its minute
+        objects: list[Path] = []
+        while time.monotonic() < deadline and not objects:
+            objects = sorted(archive.rglob("*.jsonl"))
+            time.sleep(2)
+        assert objects, "no SIEM object under the data dir within 150 s"
+        relative = objects[0].relative_to(archive).as_posix()
+        assert KEY_PATTERN.fullmatch(relative.split("/", 1)[1]), relative  # <org>/YYYY/MM/DD/hh/<time>.jsonl
+        lines = objects[0].read_bytes().splitlines()
+        assert lines and all(SiemLogLine.model_validate_json(line).org_id == "org-default" for line in lines)
     finally:
         up.send_signal(signal.SIGTERM)
         try:
