@@ -11,11 +11,13 @@ over 30 days, realistic shapes), through the same materialized views as live tra
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import statistics
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -28,6 +30,7 @@ from projections.clickhouse import connect
 from projections.schema import LATENCY_WHOLE_MS, QUANTILES_FUNCTION, latency_histogram_state
 from query_api.dashboard_read import assemble, bucket_seconds, minute_window, read_dashboard
 from query_api.filters import RANGES, TimeWindow
+from schemas.bootstrap import BootstrapCredentials
 from schemas.environment import GuardEnvironment
 from tests.bench.report import machine_line, write_section
 
@@ -144,8 +147,19 @@ def timed(call: Callable[[], Any], samples: int) -> tuple[float, float, Any]:
     return statistics.median(durations), durations[max(0, int(round(0.95 * len(durations))) - 1)], last
 
 
-def main() -> None:
-    with tempfile.TemporaryDirectory(prefix="guard-bench-reads-") as tmp:
+@dataclass
+class FilledStack:
+    creds: BootstrapCredentials
+    clickhouse_url: str
+    end: datetime  # the newest generated screening's time
+    fill_s: float
+    token: str  # the admin's bearer token
+
+
+@contextlib.contextmanager
+def filled_stack(prefix: str, rows: int) -> Iterator[FilledStack]:
+    """A whole local stack with `rows` screenings generated into ClickHouse, logged in as admin."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
         env = GuardEnvironment(data_dir=Path(tmp), secret_key="bench-secret")
         stack = Stack(env, ingest_port=free_port(), query_port=free_port())
         creds = stack.start()
@@ -153,45 +167,51 @@ def main() -> None:
             url = stack.clickhouse.url if stack.clickhouse is not None else env.clickhouse_url
             assert url is not None
             end = datetime.now(UTC).replace(microsecond=0)
-            fill_s = fill(url, creds.org_id, end)
+            fill_s = fill(url, creds.org_id, end, rows)
             token = httpx.post(creds.query_url + "/v1/auth/login",
                                json={"email": creds.admin_email, "password": creds.admin_password}, timeout=30).json()["token"]
-            api = httpx.Client(base_url=creds.query_url, headers={"Authorization": f"Bearer {token}"}, timeout=120)
-            client = connect(url)
-            http_rows, side_rows, request_rows = [], [], []
-            speedups: dict[str, tuple[float, float, float]] = {}
-            worst_p95 = 0.0
-            for name in ("1h", "24h", "7d", "30d"):
-                p50, p95, body = timed(lambda: api.get("/v1/dashboard", params={"range": name}).raise_for_status().json(), SAMPLES)
-                http_rows.append(f"| `GET /v1/dashboard?range={name}` | {body['totals']['requests']:,} | {p50:.1f} | {p95:.1f} |")
-                worst_p95 = max(worst_p95, p95)
-            p50, p95, body = timed(lambda: api.get("/v1/dashboard", params={"range": "30d", "project_id": "project-07"}).raise_for_status().json(), SAMPLES)
-            http_rows.append(f"| `GET /v1/dashboard?range=30d&project_id=project-07` | {body['totals']['requests']:,} | {p50:.1f} | {p95:.1f} |")
-            worst_p95 = max(worst_p95, p95)
-            for name in ("24h", "7d", "30d"):
-                window = TimeWindow(start=end - RANGES[name], end=end)
-                agg = timed(lambda: asyncio.run(read_dashboard(client, "guard", creds.org_id, window, [], {})), SAMPLES)
-                naive = timed(lambda: naive_dashboard(client, creds.org_id, window, []), max(5, SAMPLES // 4))
-                assert agg[2].totals == naive[2].totals and agg[2].by_detector == naive[2].by_detector, name
-                side_rows.append(f"| {name} | {agg[2].totals.requests:,} | {agg[0]:.1f} / {agg[1]:.1f} | {naive[0]:.1f} / {naive[1]:.1f} | {naive[1] / agg[1]:.0f}x |")
-                speedups[name] = (naive[1] / agg[1], naive[0], agg[0])
-            cursor = None
-            for _ in range(10):  # page 11 of the 30-day list
-                cursor = api.get("/v1/requests", params={"range": "30d", "limit": 50, **({"cursor": cursor} if cursor else {})}).json()["next_cursor"]
-            for label, params in (
-                ("range=24h", {"range": "24h"}),
-                ("range=30d&limit=500", {"range": "30d", "limit": 500}),
-                ("range=30d&project_id=project-07", {"range": "30d", "project_id": "project-07"}),
-                ("range=30d&flagged=true (Detections tab)", {"range": "30d", "flagged": "true"}),
-                ("range=30d&detector_type=pii/credit_card&kind=output", {"range": "30d", "detector_type": "pii/credit_card", "kind": "output"}),
-                ("range=30d, page 11 (cursor)", {"range": "30d", "cursor": cursor}),
-            ):
-                p50, p95, body = timed(lambda: api.get("/v1/requests", params=params).raise_for_status().json(), SAMPLES)
-                request_rows.append(f"| `GET /v1/requests?{label}` | {len(body['items'])} | {p50:.1f} | {p95:.1f} |")
-            stored = client.query("SELECT count(), formatReadableSize(sum(bytes_on_disk)) FROM system.parts WHERE database = 'guard' AND table = 'screenings' AND active").result_rows[0]
-            agg_rows = client.query("SELECT table, sum(rows) FROM system.parts WHERE database = 'guard' AND active AND table IN ('screening_minutes', 'screening_hours') GROUP BY table ORDER BY table").result_rows
+            yield FilledStack(creds, url, end, fill_s, token)
         finally:
             stack.stop()
+
+
+def main() -> None:
+    with filled_stack("guard-bench-reads-", ROWS) as filled:
+        creds, url, end, fill_s, token = filled.creds, filled.clickhouse_url, filled.end, filled.fill_s, filled.token
+        api = httpx.Client(base_url=creds.query_url, headers={"Authorization": f"Bearer {token}"}, timeout=120)
+        client = connect(url)
+        http_rows, side_rows, request_rows = [], [], []
+        speedups: dict[str, tuple[float, float, float]] = {}
+        worst_p95 = 0.0
+        for name in ("1h", "24h", "7d", "30d"):
+            p50, p95, body = timed(lambda: api.get("/v1/dashboard", params={"range": name}).raise_for_status().json(), SAMPLES)
+            http_rows.append(f"| `GET /v1/dashboard?range={name}` | {body['totals']['requests']:,} | {p50:.1f} | {p95:.1f} |")
+            worst_p95 = max(worst_p95, p95)
+        p50, p95, body = timed(lambda: api.get("/v1/dashboard", params={"range": "30d", "project_id": "project-07"}).raise_for_status().json(), SAMPLES)
+        http_rows.append(f"| `GET /v1/dashboard?range=30d&project_id=project-07` | {body['totals']['requests']:,} | {p50:.1f} | {p95:.1f} |")
+        worst_p95 = max(worst_p95, p95)
+        for name in ("24h", "7d", "30d"):
+            window = TimeWindow(start=end - RANGES[name], end=end)
+            agg = timed(lambda: asyncio.run(read_dashboard(client, "guard", creds.org_id, window, [], {})), SAMPLES)
+            naive = timed(lambda: naive_dashboard(client, creds.org_id, window, []), max(5, SAMPLES // 4))
+            assert agg[2].totals == naive[2].totals and agg[2].by_detector == naive[2].by_detector, name
+            side_rows.append(f"| {name} | {agg[2].totals.requests:,} | {agg[0]:.1f} / {agg[1]:.1f} | {naive[0]:.1f} / {naive[1]:.1f} | {naive[1] / agg[1]:.0f}x |")
+            speedups[name] = (naive[1] / agg[1], naive[0], agg[0])
+        cursor = None
+        for _ in range(10):  # page 11 of the 30-day list
+            cursor = api.get("/v1/requests", params={"range": "30d", "limit": 50, **({"cursor": cursor} if cursor else {})}).json()["next_cursor"]
+        for label, params in (
+            ("range=24h", {"range": "24h"}),
+            ("range=30d&limit=500", {"range": "30d", "limit": 500}),
+            ("range=30d&project_id=project-07", {"range": "30d", "project_id": "project-07"}),
+            ("range=30d&flagged=true (Detections tab)", {"range": "30d", "flagged": "true"}),
+            ("range=30d&detector_type=pii/credit_card&kind=output", {"range": "30d", "detector_type": "pii/credit_card", "kind": "output"}),
+            ("range=30d, page 11 (cursor)", {"range": "30d", "cursor": cursor}),
+        ):
+            p50, p95, body = timed(lambda: api.get("/v1/requests", params=params).raise_for_status().json(), SAMPLES)
+            request_rows.append(f"| `GET /v1/requests?{label}` | {len(body['items'])} | {p50:.1f} | {p95:.1f} |")
+        stored = client.query("SELECT count(), formatReadableSize(sum(bytes_on_disk)) FROM system.parts WHERE database = 'guard' AND table = 'screenings' AND active").result_rows[0]
+        agg_rows = client.query("SELECT table, sum(rows) FROM system.parts WHERE database = 'guard' AND active AND table IN ('screening_minutes', 'screening_hours') GROUP BY table ORDER BY table").result_rows
     best_speedup = max(v[0] for v in speedups.values())
     worst_speedup = min(v[0] for v in speedups.values())
     naive_24h, agg_24h = speedups["24h"][1], speedups["24h"][2]

@@ -14,17 +14,10 @@ from __future__ import annotations
 
 import os
 import statistics
-import tempfile
-from datetime import UTC, datetime
-from pathlib import Path
 
-import httpx
 from playwright.sync_api import Page, sync_playwright
 
-from deploy.ports import free_port
-from deploy.supervisor import Stack
-from schemas.environment import GuardEnvironment
-from tests.bench.bench_read_models import fill
+from tests.bench.bench_read_models import filled_stack
 from tests.bench.report import machine_line, write_section
 
 ROWS = int(os.environ.get("GUARD_BENCH_WEB_ROWS", "1000000"))
@@ -61,36 +54,26 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def main() -> None:
-    with tempfile.TemporaryDirectory(prefix="guard-bench-web-") as tmp:
-        env = GuardEnvironment(data_dir=Path(tmp), secret_key="bench-secret")
-        stack = Stack(env, ingest_port=free_port(), query_port=free_port())
-        creds = stack.start()
-        try:
-            url = stack.clickhouse.url if stack.clickhouse is not None else env.clickhouse_url
-            assert url is not None
-            fill_s = fill(url, creds.org_id, datetime.now(UTC).replace(microsecond=0), rows=ROWS)
-            token = httpx.post(creds.query_url + "/v1/auth/login",
-                               json={"email": creds.admin_email, "password": creds.admin_password}, timeout=30).json()["token"]
-            rows = []
-            worst = 0.0
-            with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=["--no-sandbox"])
-                context = browser.new_context(viewport={"width": 1440, "height": 900})
-                context.add_init_script(f"window.localStorage.setItem('guardstream.token', {token!r});")
-                page = context.new_page()
-                for label, path in PAGES:
-                    painted(page, creds.query_url + path)  # warm-up: the browser's cache holds the modules
-                    samples = [painted(page, creds.query_url + path) for _ in range(SAMPLES)]
-                    times = [s["painted"] for s in samples]
-                    shown = f"{samples[-1]['rows']} rows" if samples[-1]["rows"] else f"{samples[-1]['requests']} requests"
-                    p50, p95 = statistics.median(times), percentile(times, 0.95)
-                    worst = max(worst, p95)
-                    dom = statistics.median(s["dom"] for s in samples)
-                    rows.append(f"| {label} (`{path}`) | {shown} | {dom:.0f} | {p50:.0f} | {p95:.0f} |")
-                    print(rows[-1], flush=True)
-                browser.close()
-        finally:
-            stack.stop()
+    with filled_stack("guard-bench-web-", ROWS) as filled:
+        creds, fill_s, token = filled.creds, filled.fill_s, filled.token
+        rows = []
+        worst = 0.0
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=["--no-sandbox"])
+            context = browser.new_context(viewport={"width": 1440, "height": 900})
+            context.add_init_script(f"window.localStorage.setItem('guardstream.token', {token!r});")
+            page = context.new_page()
+            for label, path in PAGES:
+                painted(page, creds.query_url + path)  # warm-up: the browser's cache holds the modules
+                samples = [painted(page, creds.query_url + path) for _ in range(SAMPLES)]
+                times = [s["painted"] for s in samples]
+                shown = f"{samples[-1]['rows']} rows" if samples[-1]["rows"] else f"{samples[-1]['requests']} requests"
+                p50, p95 = statistics.median(times), percentile(times, 0.95)
+                worst = max(worst, p95)
+                dom = statistics.median(s["dom"] for s in samples)
+                rows.append(f"| {label} (`{path}`) | {shown} | {dom:.0f} | {p50:.0f} | {p95:.0f} |")
+                print(rows[-1], flush=True)
+            browser.close()
     nl = "\n"
     body = f"""## Web dashboard: time to data painted with {ROWS / 1e6:g} million screenings
 
