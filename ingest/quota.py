@@ -62,9 +62,10 @@ class QuotaReservations:
 
     async def start(self) -> None:
         self._producer = AIOKafkaProducer(bootstrap_servers=self._bootstrap, acks="all", enable_idempotence=True)
-        # No consumer group: every process reads the whole log itself; fetch_max_wait keeps the
-        # reservation round trip to milliseconds.
-        self._consumer = AIOKafkaConsumer(bootstrap_servers=self._bootstrap, enable_auto_commit=False, fetch_max_wait_ms=5)
+        # No consumer group: every process reads the whole log itself. A long poll answers as
+        # soon as a reservation lands (fetch_min_bytes=1), so the round trip stays milliseconds
+        # without the broker serving hundreds of empty fetches a second.
+        self._consumer = AIOKafkaConsumer(bootstrap_servers=self._bootstrap, enable_auto_commit=False, fetch_max_wait_ms=500)
         await self._producer.start()
         await self._consumer.start()
         partition = TopicPartition(QUOTA_TOPIC, 0)

@@ -39,6 +39,9 @@ def create_app(settings: StreamsSettings) -> faust.App:
         store="memory://",
         web_enabled=False,
         producer_acks=-1,
+        # One produce request per screened event would cost the broker more CPU than the
+        # screening; 5 ms of linger batches them (ingest's producer does the same).
+        producer_linger=0.005,
         broker_commit_interval=settings.commit_interval_s,
         consumer_auto_offset_reset="earliest",
         topic_replication_factor=1,
