@@ -1,39 +1,40 @@
 """The pure core of the projection writer: which records form a batch, what is inserted, and
-under which deduplication token — everything that makes a retried batch identical to the
+under which deduplication token — everything that makes a retried flush identical to the
 first attempt. No I/O here; writer.py is the thin adapter around Kafka and ClickHouse.
 
-Exactly once, per Kafka partition:
+Exactly once, per flush (one INSERT per UTC day of the ready records of all the writer's
+partitions):
 
-1. *Intent.* Before inserting records [first, last] the writer commits offset `first` with
-   metadata `batch <first>-<last>`. Whoever owns the partition next (the same process after a
-   restart, or another writer after a rebalance) reads it and re-forms exactly that batch
-   before anything else, so a batch is never re-cut differently.
-2. *Known events are dropped.* Records whose event_id is already in `screenings` (a batch that
-   landed before the crash, or an upstream duplicate: the pipeline is at-least-once and keys
-   records by event_id, so duplicates share a partition) and repeats within the batch are
-   left out (`insert_groups`). Only records no later than the newest row stored from their
+1. *Intent.* Before inserting, the writer commits for each partition of the flush offset
+   `first` with the whole flush as metadata (projections/intents.py). Whoever owns the
+   flush's leader partition next re-forms exactly that flush before anything else, so a
+   flush is never re-cut differently.
+2. *Known events are dropped.* Records whose event_id is already in `screenings` (a flush
+   that landed before the crash, or an upstream duplicate: the pipeline is at-least-once and
+   keys records by event_id, so duplicates share a partition) and repeats within the flush
+   are left out (`insert_groups`). Only records no later than the newest row stored from their
    own partition can be among them, so only those are looked up (`known_events_lookup`).
    This relies on `guard.screened` keeping its partition count (topic contract).
 3. *One day per INSERT, content-derived token.* What remains is inserted one UTC day at a time
-   (each INSERT becomes exactly one part in every table) with a token naming the partition,
-   the batch range, the day and a digest of the offsets inserted. An INSERT still in flight
-   from a dead owner and its retry therefore carry the same rows and the same token, and each
-   table — `screenings` and every aggregate, which ClickHouse deduplicates per view — keeps
-   one copy.
-4. *Then commit* `last + 1`. A crash before it only repeats steps 1-3 for the same batch.
+   (each INSERT becomes exactly one part in every table) with a token naming the flush, the
+   day and a digest of the records inserted. An INSERT still in flight from a dead owner and
+   its retry therefore carry the same rows and the same token, and each table —
+   `screenings` and every aggregate, which ClickHouse deduplicates per view — keeps one copy.
+4. *Then commit* `last + 1` for every partition. A crash before it only repeats steps 1-3
+   for the same flush.
 """
 
 from __future__ import annotations
 
 import hashlib
-import re
 import struct
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-_INTENT = re.compile(r"^batch (\d+)-(\d+)$")
+from projections.intents import MAX_FLUSH_PARTITIONS, FlushIntent
+
 _OCCURRED_AT = b'"occurred_at":"'
 _EVENT_ID = b'"event_id":"'
 _ROW_HEAD = struct.Struct("<HQ")
@@ -87,21 +88,6 @@ def landing_record(partition: int, offset: int, key: bytes | None, value: bytes 
     return LandingRecord(partition, offset, read_event_id(key, raw), read_occurred_at(raw), raw)
 
 
-# --- intents --------------------------------------------------------------------------------
-
-
-def intent_metadata(first: int, last: int) -> str:
-    return f"batch {first}-{last}"
-
-
-def pending_intent(committed_offset: int | None, metadata: str | None) -> int | None:
-    """The last offset of the batch a crashed owner was writing, if the commit records one."""
-    match = _INTENT.match(metadata or "")
-    if committed_offset is None or match is None or int(match.group(1)) != committed_offset:
-        return None
-    return int(match.group(2))
-
-
 # --- batching -------------------------------------------------------------------------------
 
 
@@ -141,42 +127,56 @@ class PartitionBuffer:
         return batch
 
 
+def flush_partitions(buffers: Mapping[int, PartitionBuffer], max_events: int) -> dict[int, int]:
+    """How many records of which partitions the next flush takes: every partition with
+    records, the longest waiting first, up to `max_events` in all (one INSERT pays ClickHouse
+    a fixed cost in every table, so a flush takes all it may)."""
+    chosen: dict[int, int] = {}
+    room = max_events
+    waiting = sorted((b.first_added_at or 0.0, p) for p, b in buffers.items() if b.records)
+    for _, partition in waiting:
+        if room <= 0 or len(chosen) >= MAX_FLUSH_PARTITIONS:
+            break
+        chosen[partition] = min(room, len(buffers[partition].records))
+        room -= chosen[partition]
+    return chosen
+
+
 # --- what one batch inserts -----------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class InsertGroup:
-    """The records of one batch and one UTC day that are new: one INSERT, one token."""
+    """The records of one flush and one UTC day that are new: one INSERT, one token."""
 
-    partition: int
-    first: int  # the batch's range, as the intent named it
-    last: int
+    flush: FlushIntent
     day: date | None
     records: tuple[LandingRecord, ...]
 
     def token(self, topic: str) -> str:
-        digest = hashlib.blake2b(digest_size=8)
+        content = hashlib.blake2b(digest_size=8)
         for record in self.records:
-            digest.update(record.offset.to_bytes(8, "little"))
+            content.update(record.partition.to_bytes(4, "little") + record.offset.to_bytes(8, "little"))
+        ranges = hashlib.blake2b(self.flush.metadata().encode(), digest_size=8).hexdigest()
+        leader, first, _ = self.flush.ranges[0]
         day = self.day.isoformat() if self.day else "unknown-day"
-        return f"{topic}:{self.partition}:{self.first}-{self.last}:{day}:{digest.hexdigest()}"
+        return f"{topic}:{leader}:{first}:{ranges}:{day}:{content.hexdigest()}"
 
 
-def insert_groups(batch: Sequence[LandingRecord], known: set[uuid.UUID]) -> list[InsertGroup]:
-    """The batch minus known events and repeats, split by day (days in order)."""
-    if not batch:
-        return []
+def insert_groups(flush: FlushIntent, batches: Mapping[int, Sequence[LandingRecord]], known: set[uuid.UUID]) -> list[InsertGroup]:
+    """The flush's records (partitions in order) minus known events and repeats, split by day
+    (days in order)."""
     seen = set(known)
     by_day: dict[date | None, list[LandingRecord]] = {}
-    for record in batch:
-        if record.event_id is not None:
-            if record.event_id in seen:
-                continue
-            seen.add(record.event_id)
-        by_day.setdefault(record.day, []).append(record)
-    first, last = batch[0].offset, batch[-1].offset
+    for partition in sorted(batches):
+        for record in batches[partition]:
+            if record.event_id is not None:
+                if record.event_id in seen:
+                    continue
+                seen.add(record.event_id)
+            by_day.setdefault(record.day, []).append(record)
     ordered = sorted(by_day.items(), key=lambda item: (item[0] is None, item[0] or date.min))
-    return [InsertGroup(batch[0].partition, first, last, day, tuple(records)) for day, records in ordered]
+    return [InsertGroup(flush, day, tuple(records)) for day, records in ordered]
 
 
 @dataclass(frozen=True)

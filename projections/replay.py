@@ -49,7 +49,8 @@ from projections.schema import (
     pipeline_views,
 )
 from projections.topology import Topology
-from projections.writer import ProjectionWriter, committed_offsets, topic_partitions
+from projections.screened_log import committed_offsets, topic_partitions
+from projections.writer import ProjectionWriter
 
 log = structlog.get_logger(__name__)
 

@@ -1,11 +1,12 @@
 """The projection writer: `guard.screened` → ClickHouse, exactly once (see batches.py).
 
-A thin adapter: it buffers Kafka records per partition, and for each batch commits the intent,
-asks ClickHouse which event_ids it already holds, inserts the new raw records into
-`screened_landing` (the mapping and every aggregate are materialized views behind it) one
-day per INSERT with its deduplication token, and commits the offset after. A failed INSERT
-is retried with the same rows and token until it succeeds — including while a replay holds
-the landing table fenced for its swap (projections/replay.py).
+A thin adapter: it buffers Kafka records per partition; each flush takes the ready records
+of all its partitions, commits the flush's intent (projections/intents.py), asks ClickHouse
+which event_ids it already holds, inserts the new raw records into `screened_landing` (the
+mapping and every aggregate are materialized views behind it) in one INSERT per UTC day with
+its deduplication token, and commits the offsets after. A failed INSERT is retried with the
+same rows and token until it succeeds — including while a replay holds the landing table
+fenced for its swap (projections/replay.py).
 
 The live writer subscribes with its consumer group; the replay runs the same class on the
 rebuild tables with its own group, assigned every partition, up to given offsets.
@@ -23,7 +24,6 @@ from typing import TypeVar
 
 import structlog
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 from aiokafka.structs import OffsetAndMetadata
 from clickhouse_connect.driver.client import Client
@@ -34,14 +34,15 @@ from projections.batches import (
     LandingRecord,
     PartitionBuffer,
     earliest_time,
+    flush_partitions,
     insert_groups,
-    intent_metadata,
     known_events_lookup,
     landing_record,
-    pending_intent,
     rowbinary,
 )
+from projections.intents import Committed, FlushIntent, PinnedFlush, plan_takeover, still_pending
 from projections.schema import LANDING, SCREENINGS
+from projections.screened_log import committed_offsets, read_range, topic_partitions
 
 log = structlog.get_logger(__name__)
 
@@ -55,38 +56,10 @@ INSERT_SETTINGS = {
     "parallel_view_processing": 1,  # the views of one INSERT on several cores
 }
 RETRY_MAX_S = 2.0
+WAITING_CHECK_S = 0.5  # how often a partition waiting for another writer's flush asks whether it is written
 
 T = TypeVar("T")
 Progress = Callable[[int, int], None]  # (partition, next offset) after each committed batch
-
-
-async def topic_partitions(bootstrap: str, topic: str) -> list[int]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        described = await admin.describe_topics([topic])
-    finally:
-        await admin.close()
-    return sorted(p["partition"] for p in described[0]["partitions"])
-
-
-async def committed_offsets(
-    bootstrap: str, group_id: str, partitions: Sequence[TopicPartition], timeout_s: float = 60.0
-) -> dict[TopicPartition, OffsetAndMetadata]:
-    """The group's commits (with their metadata); retried while the broker's group
-    coordinator is still loading (a fresh broker has no offsets topic yet)."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-        try:
-            await admin.start()
-            return await admin.list_consumer_group_offsets(group_id, partitions=list(partitions))
-        except KafkaError as exc:
-            if not exc.retriable or time.monotonic() > deadline:
-                raise
-            await asyncio.sleep(0.5)
-        finally:
-            await admin.close()
 
 
 class _Rebalance(ConsumerRebalanceListener):
@@ -98,6 +71,8 @@ class _Rebalance(ConsumerRebalanceListener):
         async with self._writer.flush_lock:
             for tp in revoked:
                 self._writer.buffers.pop(tp.partition, None)
+            self._writer.pinned.clear()  # the next owners of their leaders re-form them
+            self._writer.waiting.clear()
 
     async def on_partitions_assigned(self, assigned: list[TopicPartition]) -> None:
         await self._writer.load_intents(assigned)
@@ -120,7 +95,6 @@ class ProjectionWriter:
         partition_fetch_bytes: int = 1_048_576,
         session_timeout_ms: int = 10000,
         crash_at: str | None = None,
-        insert_concurrency: int = 3,  # partitions written at once; the embedded engine serves 4 connections
     ) -> None:
         self._client = client
         self._bootstrap = bootstrap
@@ -145,11 +119,13 @@ class ProjectionWriter:
         self._stopping = asyncio.Event()
         self.flush_lock = asyncio.Lock()
         self.buffers: dict[int, PartitionBuffer] = {}
+        self.pinned: list[PinnedFlush] = []  # flushes a dead owner left pending: re-formed first, in order
+        self.waiting: dict[int, FlushIntent] = {}  # partitions paused until another writer wrote this flush
+        self._waiting_checked = 0.0
         self.positions: dict[int, int] = {}  # next offset per partition, once a batch committed
         self._crash_at = crash_at
         self._flush_task: asyncio.Task[None] | None = None
         self._flushing: set[int] = set()
-        self._insert_concurrency = insert_concurrency
         self._stage_counts: dict[str, int] = {}
 
     # --- lifecycle ----------------------------------------------------------------------
@@ -221,6 +197,8 @@ class ProjectionWriter:
         """Fetch and buffer; start writing what is ready. Writing runs as a task of its own, so
         the next records are fetched and read while ClickHouse inserts the previous ones."""
         assert self._consumer is not None
+        if self.waiting and time.monotonic() - self._waiting_checked >= WAITING_CHECK_S:
+            await self._check_waiting()
         fetched = await self._consumer.getmany(timeout_ms=max(10, int(self._linger_s * 500)), max_records=self._max_events * 4)
         now = time.monotonic()
         for tp, records in fetched.items():
@@ -238,10 +216,22 @@ class ProjectionWriter:
             if not self._flush_task.done() and buffered < self._max_events * 4:
                 return  # keep reading ahead while the write is in flight
             await self._settle()  # back-pressure: at most one write in flight
-        targets = last_offsets or {}
-        ready = [p for p, b in self.buffers.items() if b.ready(now, self._linger_s, self._max_events, targets.get(p))]
-        if ready:
-            self._flush_task = asyncio.create_task(self._flush(ready, now, progress))
+        if self._flush_due(now, last_offsets or {}):
+            self._flush_task = asyncio.create_task(self._flush(now, progress))
+
+    def _flush_due(self, now: float, targets: Mapping[int, int]) -> bool:
+        if self.pinned:  # all of the pending flush's records from our own partitions are here
+            pinned = self.pinned[0]
+            return all(self.buffers.get(p, PartitionBuffer()).ready(now, self._linger_s, self._max_events) for p in pinned.from_buffers)
+        writable = self._writable()
+        buffered = sum(len(b.records) for b in writable.values())
+        return buffered >= self._max_events or any(
+            b.ready(now, self._linger_s, self._max_events, targets.get(p)) for p, b in writable.items()
+        )
+
+    def _writable(self) -> dict[int, PartitionBuffer]:
+        """The buffers a normal flush may take from: not those waiting for another writer."""
+        return {p: b for p, b in self.buffers.items() if p not in self.waiting}
 
     async def _settle(self) -> None:
         """Wait for the write in flight, if any, and raise what it raised."""
@@ -249,24 +239,37 @@ class ProjectionWriter:
         if task is not None:
             await task
 
-    async def _flush(self, partitions: list[int], now: float, progress: Progress | None) -> None:
+    async def _flush(self, now: float, progress: Progress | None) -> None:
         async with self.flush_lock:  # a rebalance waits for it (on_partitions_revoked)
             assert self._consumer is not None
-            batches = {p: self.buffers[p].take(self._max_events, now) for p in partitions if p in self.buffers}
+            if self.pinned:
+                pinned = self.pinned.pop(0)
+                batches = {p: self.buffers[p].take(self._max_events, now) for p in pinned.from_buffers if p in self.buffers}
+                intent, from_log = pinned.intent, pinned.from_log
+            else:
+                chosen = flush_partitions(self._writable(), self._max_events)
+                batches = {p: self.buffers[p].take(n, now) for p, n in chosen.items()}
+                intent = FlushIntent(tuple((p, b[0].offset, b[-1].offset) for p, b in sorted(batches.items()) if b))
+                from_log = ()
             batches = {p: b for p, b in batches.items() if b}
+            if not batches:
+                return
             self._flushing = set(batches)
             try:
-                await self._write(batches, progress)
+                await self._write(intent, batches, from_log, progress)
             finally:
                 self._flushing = set()
 
-    async def _write(self, batches: dict[int, list[LandingRecord]], progress: Progress | None) -> None:
+    async def _write(
+        self, intent: FlushIntent, batches: dict[int, list[LandingRecord]], from_log: Sequence[int], progress: Progress | None
+    ) -> None:
+        """One flush: `batches` from this writer's partitions, plus (re-forming a dead owner's
+        flush) the ranges of `from_log` read from the log. Commits only for its own partitions."""
         assert self._consumer is not None
         tps = {p: TopicPartition(self._topic, p) for p in batches}
+        metadata = intent.metadata()
         try:
-            await self._consumer.commit(
-                {tps[p]: OffsetAndMetadata(b[0].offset, intent_metadata(b[0].offset, b[-1].offset)) for p, b in batches.items()}
-            )
+            await self._consumer.commit({tps[p]: OffsetAndMetadata(intent.range_of(p)[0], metadata) for p in batches})  # type: ignore[index]
         except KafkaError as exc:  # lost the partitions: their next owner starts from the last commit
             log.warning("intent_commit_failed", error=type(exc).__name__, partitions=sorted(batches))
             for p in batches:
@@ -274,27 +277,25 @@ class ProjectionWriter:
             return
         self._fault_point("intent")
         started = time.monotonic()
-        known = await self._until_done("known_events_lookup", self._known_event_ids, list(batches.values()))
+        records = dict(batches)
+        for p in from_log:
+            records[p] = await read_range(self._bootstrap, self._topic, p, *intent.range_of(p))  # type: ignore[misc]
+        known = await self._until_done("known_events_lookup", self._known_event_ids, list(records.values()))
         looked_up = time.monotonic()
-        slots = asyncio.Semaphore(self._insert_concurrency)
-
-        async def write(batch: Sequence[LandingRecord]) -> None:
-            async with slots:  # partitions in parallel, each partition's days in order
-                for group in insert_groups(batch, known):
-                    await self._until_done("insert", self._insert, group)
-                    self._fault_point("insert")
-
-        await asyncio.gather(*(write(batch) for batch in batches.values()))
+        groups = insert_groups(intent, records, known)
+        for group in groups:
+            await self._until_done("insert", self._insert, group)
+            self._fault_point("insert")
         try:
-            await self._consumer.commit({tps[p]: OffsetAndMetadata(b[-1].offset + 1, "") for p, b in batches.items()})
+            await self._consumer.commit({tps[p]: OffsetAndMetadata(intent.range_of(p)[1] + 1, "") for p in batches})  # type: ignore[index]
         except KafkaError as exc:  # written and deduplicable: the next owner's retry is a no-op
             log.warning("offset_commit_failed", error=type(exc).__name__, partitions=sorted(batches))
             return
-        for p, batch in batches.items():
-            self.positions[p] = batch[-1].offset + 1
+        for p in batches:
+            self.positions[p] = intent.range_of(p)[1] + 1  # type: ignore[index]
             if progress is not None:
-                progress(p, batch[-1].offset + 1)
-        log.debug("batches_written", partitions=len(batches), records=sum(map(len, batches.values())),
+                progress(p, self.positions[p])
+        log.debug("flush_written", flush=metadata, known=len(known), inserted=sum(len(g.records) for g in groups), partitions=len(records), records=sum(map(len, records.values())),
                   lookup_ms=round((looked_up - started) * 1000), write_ms=round((time.monotonic() - looked_up) * 1000))
 
     # --- ClickHouse ---------------------------------------------------------------------
@@ -356,16 +357,60 @@ class ProjectionWriter:
     # --- intents ------------------------------------------------------------------------
 
     async def load_intents(self, assigned: Sequence[TopicPartition]) -> None:
-        """Pin the first batch of each newly owned partition to its recorded intent."""
-        self.buffers = {p: b for p, b in self.buffers.items() if TopicPartition(self._topic, p) in set(assigned)}
+        """Before reading newly owned partitions: pin the pending flushes whose leader they
+        include, and skip the parts of other pending or written flushes (intents.py).
+
+        The consumer starts fetching the new partitions while this runs, so they are paused
+        until the plan is in place, and records already fetched are kept (they start at the
+        committed offset), not replaced by an empty buffer."""
+        assert self._consumer is not None
+        owned = {tp.partition for tp in assigned}
+        self.buffers = {p: self.buffers.get(p) or PartitionBuffer() for p in owned}
+        self.pinned, self.waiting = [], {}
         if not assigned:
             return
-        committed = await committed_offsets(self._bootstrap, self._group_id, assigned)
+        self._consumer.pause(*assigned)
+        try:
+            everything = [TopicPartition(self._topic, p) for p in await self.partitions()]
+            entries = await committed_offsets(self._bootstrap, self._group_id, everything)
+            committed = {
+                tp.partition: (entry.offset if entry.offset >= 0 else None, entry.metadata) for tp, entry in entries.items()
+            }
+            self._apply_takeover(assigned, committed)
+        finally:
+            assignment = self._consumer.assignment()
+            self._consumer.resume(*[tp for tp in assigned if tp in assignment and tp.partition not in self.waiting])
+
+    async def _check_waiting(self) -> None:
+        """Resume the partitions whose flush the owner of its leader has written."""
+        assert self._consumer is not None
+        self._waiting_checked = time.monotonic()
+        leaders = sorted({intent.leader for intent in self.waiting.values()})
+        entries = await committed_offsets(self._bootstrap, self._group_id, [TopicPartition(self._topic, p) for p in leaders])
+        committed = {tp.partition: (e.offset if e.offset >= 0 else None, e.metadata) for tp, e in entries.items()}
+        for partition, intent in list(self.waiting.items()):
+            if not still_pending(intent, committed) and self.waiting.pop(partition, None) is not None:
+                tp = TopicPartition(self._topic, partition)
+                if tp in self._consumer.assignment():
+                    self._consumer.resume(tp)
+                log.info("flush_of_another_owner_written", partition=partition, flush=intent.metadata())
+
+    def _apply_takeover(self, assigned: Sequence[TopicPartition], committed: Committed) -> None:
+        assert self._consumer is not None
+        plan = plan_takeover(sorted(tp.partition for tp in assigned), committed)
+        self.pinned = plan.pinned
+        self.waiting = plan.waiting_on
+        for pinned in plan.pinned:
+            for p in pinned.from_buffers:
+                self.buffers[p].intent_last = pinned.intent.range_of(p)[1]  # type: ignore[index]
+            log.info("resuming_recorded_batch", flush=pinned.intent.metadata(), from_log=list(pinned.from_log))
         for tp in assigned:
-            entry = committed.get(tp)
-            last = pending_intent(entry.offset if entry and entry.offset >= 0 else None, entry.metadata if entry else None)
-            self.buffers[tp.partition] = PartitionBuffer(intent_last=last)
-            if entry is not None and entry.offset >= 0:
-                self.positions[tp.partition] = entry.offset
-            if last is not None:
-                log.info("resuming_recorded_batch", partition=tp.partition, first=entry.offset, last=last)
+            offset = committed.get(tp.partition, (None, None))[0]
+            if tp.partition in plan.skip_to:
+                offset = plan.skip_to[tp.partition]
+                buffer = self.buffers[tp.partition]
+                buffer.records = [r for r in buffer.records if r.offset >= offset]
+                self._consumer.seek(tp, max(offset, buffer.records[-1].offset + 1) if buffer.records else offset)
+                log.info("skipping_flush_of_another_owner", partition=tp.partition, resume_at=offset)
+            if offset is not None:
+                self.positions[tp.partition] = offset

@@ -29,7 +29,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from deploy.kafka_broker import KafkaBroker
 from deploy.ports import free_port
 from deploy.topics import ensure_topics
-from projections.writer import topic_partitions
+from projections.screened_log import topic_partitions
 from schemas.config_events import config_event
 from schemas.envelope import utc_now
 from schemas.export import EXPORT_TARGET_UPSERTED, ExportTarget, ExportTargetUpserted

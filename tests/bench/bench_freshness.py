@@ -32,7 +32,7 @@ from deploy.ports import free_port
 from deploy.supervisor import Stack
 from deploy.topics import SCREENED_TOPIC
 from projections.clickhouse import connect
-from projections.writer import topic_partitions
+from projections.screened_log import topic_partitions
 from schemas.environment import GuardEnvironment
 from tests.bench.report import machine_line, write_section
 from tests.integration.screened_traffic import screened_event

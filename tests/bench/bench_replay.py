@@ -24,7 +24,8 @@ from projections.clickhouse import connect
 from projections.migrate import migrate
 from projections.replay import Replay
 from projections.topology import Topology
-from projections.writer import ProjectionWriter, topic_partitions
+from projections.screened_log import topic_partitions
+from projections.writer import ProjectionWriter
 from tests.bench.report import machine_line, write_section
 from tests.integration.screened_traffic import create_topic, keyed, produce, screened_events
 

@@ -25,7 +25,8 @@ from projections.migrate import migrate
 from projections.replay import Replay
 from projections.schema import AGGREGATE_TABLES, QUANTILES_FUNCTION
 from projections.topology import Topology
-from projections.writer import ProjectionWriter, topic_partitions
+from projections.screened_log import topic_partitions
+from projections.writer import ProjectionWriter
 from tests.integration.screened_traffic import create_topic, keyed, produce, screened_events
 from tests.integration.test_projection_exactly_once import fully_consumed, writer_env
 

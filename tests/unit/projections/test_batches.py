@@ -2,14 +2,15 @@ import struct
 import uuid
 from datetime import UTC, date, datetime
 
+from projections.intents import FlushIntent
+
 from projections.batches import (
     LandingRecord,
     PartitionBuffer,
+    flush_partitions,
     insert_groups,
-    intent_metadata,
     known_events_lookup,
     landing_record,
-    pending_intent,
     read_event_id,
     read_occurred_at,
     rowbinary,
@@ -34,13 +35,6 @@ def test_fields_are_read_without_parsing_json() -> None:
     assert read_occurred_at(raw()) == datetime(2026, 1, 2, 3, 4, 5, 678000, tzinfo=UTC)
     assert read_occurred_at(raw(at="yesterday")) is None
     assert read_occurred_at(b"") is None
-
-
-def test_intents_round_trip_and_only_pin_the_committed_batch() -> None:
-    assert pending_intent(100, intent_metadata(100, 149)) == 149
-    assert pending_intent(150, intent_metadata(100, 149)) is None  # completed: the commit moved on
-    assert pending_intent(100, "") is None
-    assert pending_intent(None, intent_metadata(100, 149)) is None
 
 
 def test_a_pinned_batch_waits_for_all_its_records_and_is_cut_exactly() -> None:
@@ -73,22 +67,43 @@ def test_insert_groups_drop_known_and_repeated_events_and_split_by_day() -> None
         landing_record(3, 4, None, b"{not json"),
         record(5, at="2026-01-02T00:00:01.000Z"),
     ]
-    groups = insert_groups(batch, {known})
+    flush = FlushIntent(((3, 0, 5),))
+    groups = insert_groups(flush, {3: batch}, {known})
     assert [(g.day, [r.offset for r in g.records]) for g in groups] == [
         (date(2026, 1, 1), [0]),
         (date(2026, 1, 2), [2, 5]),
         (None, [4]),  # undecodable: still written, the mapping rejects it
     ]
-    assert all((g.first, g.last) == (0, 5) for g in groups)
+    assert all(g.flush == flush for g in groups)
 
 
-def test_tokens_name_range_day_and_content() -> None:
+def test_one_flush_inserts_every_partition_in_one_group_per_day() -> None:
+    at = "2026-01-02T00:00:00.000Z"
+    batches = {9: [landing_record(9, o, str(uuid.uuid4()).encode(), raw(uuid.uuid4(), at)) for o in (40, 41)],
+               3: [record(o, at=at) for o in (7, 8)]}
+    (group,) = insert_groups(FlushIntent(((3, 7, 8), (9, 40, 41))), batches, set())
+    assert [(r.partition, r.offset) for r in group.records] == [(3, 7), (3, 8), (9, 40), (9, 41)]
+
+
+def test_a_flush_takes_every_waiting_partition_up_to_the_limit_longest_waiting_first() -> None:
+    buffers = {p: PartitionBuffer() for p in range(4)}
+    buffers[2].add([record(o) for o in range(5)], now=1.0)
+    buffers[0].add([record(o) for o in range(3)], now=2.0)
+    buffers[3].add([record(o) for o in range(4)], now=3.0)
+    assert flush_partitions(buffers, max_events=100) == {2: 5, 0: 3, 3: 4}  # partition 1 has nothing
+    assert flush_partitions(buffers, max_events=7) == {2: 5, 0: 2}
+
+
+def test_tokens_name_flush_day_and_content() -> None:
     batch = [record(o, at="2026-01-02T00:00:00.000Z") for o in range(4)]
-    full, again = insert_groups(batch, set())[0], insert_groups(batch, set())[0]
-    partial = insert_groups(batch, {batch[0].event_id})[0]
+    flush = FlushIntent(((3, 0, 3),))
+    full, again = insert_groups(flush, {3: batch}, set())[0], insert_groups(flush, {3: list(batch)}, set())[0]
+    partial = insert_groups(flush, {3: batch}, {batch[0].event_id})[0]
     assert full.token("t") == again.token("t")  # a retry carries the same token
-    assert full.token("t").startswith("t:3:0-3:2026-01-02:")
+    assert full.token("t").startswith("t:3:0:") and ":2026-01-02:" in full.token("t")
     assert partial.token("t") != full.token("t")  # other rows, another token
+    wider = insert_groups(FlushIntent(((3, 0, 3), (5, 10, 10))), {3: batch}, set())[0]
+    assert wider.token("t") != full.token("t")  # another flush, another token
 
 
 def test_known_events_lookup_is_time_bounded_when_it_can_be() -> None:
