@@ -11,7 +11,8 @@ from __future__ import annotations
 import hashlib
 import re
 from datetime import datetime
-from typing import Annotated, Literal
+from functools import cached_property
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -347,9 +348,15 @@ class Policy(PolicyRules):
     updated_at: datetime
     updated_by: str
 
-    @property
+    @cached_property
     def rules(self) -> PolicyRules:
+        # Once per policy version (the model is frozen), not once per screening judged by it.
         return PolicyRules.model_validate(self.model_dump(include=set(PolicyRules.model_fields)))
+
+    def model_copy(self, *, update: dict[str, Any] | None = None, deep: bool = False) -> Policy:
+        copied = super().model_copy(update=update, deep=deep)
+        copied.__dict__.pop("rules", None)  # derived from the fields: the copy derives its own
+        return copied
 
 
 def default_detectors() -> list[DetectorSetting]:

@@ -12,6 +12,7 @@ from schemas.config import (
     CustomDetector,
     DetectorSetting,
     Organization,
+    Policy,
     PolicyRules,
     User,
     api_key_sha256,
@@ -133,3 +134,12 @@ def test_undecodable_records_are_refused_without_echoing_their_content() -> None
     with pytest.raises(ConfigEventError) as raised:
         parse_config_event(broken)
     assert "SECRETHASH" not in str(raised.value)
+
+
+def test_a_policys_rules_are_derived_once_and_follow_a_copy_with_other_fields() -> None:
+    policy = Policy.model_validate(Policy.model_json_schema()["examples"][0])
+    assert policy.rules is policy.rules  # derived once per policy version, not per screening
+    assert [d.type for d in policy.rules.detectors] == ["prompt_attack", "pii/email"]
+    narrowed = policy.model_copy(update={"detectors": policy.detectors[:1], "version": 3})
+    assert [d.type for d in narrowed.rules.detectors] == ["prompt_attack"]
+    assert "rules" not in policy.model_dump()
