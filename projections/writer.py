@@ -93,6 +93,7 @@ class ProjectionWriter:
         topic: str = SCREENED_TOPIC,
         fetch_max_bytes: int = 52_428_800,
         partition_fetch_bytes: int = 1_048_576,
+        fetch_min_bytes: int = 262_144,
         session_timeout_ms: int = 10000,
         crash_at: str | None = None,
     ) -> None:
@@ -112,6 +113,10 @@ class ProjectionWriter:
             isolation_level="read_committed",
             fetch_max_bytes=fetch_max_bytes,
             max_partition_fetch_bytes=partition_fetch_bytes,
+            # A fetch answers once this much is there or the linger is up: one fetch per
+            # flush, not one per batch the broker appends.
+            fetch_min_bytes=fetch_min_bytes,
+            fetch_max_wait_ms=max(10, batch_max_wait_ms),
             session_timeout_ms=session_timeout_ms,
             heartbeat_interval_ms=max(1000, session_timeout_ms // 3),
         )
