@@ -251,7 +251,7 @@ def verdict(seen_p99: list[float], stored: list[int], sent: list[int], rates: li
     parts.append(
         f"The projection writer's own stage at {rates[0]:,.0f} events/s is p50 {writer_stage[0] * 1000:,.0f} ms / p99 "
         f"{writer_stage[1] * 1000:,.0f} ms. That stage is the 100 ms linger, the wait for the write in flight (one at a time), and per "
-        "flush one INSERT per Kafka partition (each its own exactly-once token, three at a time) through the seven "
+        "flush one INSERT of every partition's ready records (one exactly-once token) through the seven "
         "tables, on the engine that shares the 2 cores with everything else — "
         f"{'within' if writer_stage[1] < 2 else 'by itself over'} the 2 s budget here."
     )
