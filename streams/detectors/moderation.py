@@ -51,9 +51,11 @@ class _Evidence:
         self.plain = views[0].text
         self.words = views[0].words.union(*(v.words for v in views[1:])) if len(views) > 1 else views[0].words
         self._cache: dict[str, bool] = {}
+        # Every pattern that matched in some view: one scan per view, then set tests.
+        self.matched: frozenset[AnchoredPattern] = frozenset().union(*(_INDEX.scan(view) for view in views))
 
     def found(self, patterns: tuple[AnchoredPattern, ...]) -> bool:
-        return any(pattern in _INDEX.scan(view) for view in self.views for pattern in patterns)
+        return not self.matched.isdisjoint(patterns)
 
     def flag(self, name: str, test: Callable[[], object]) -> bool:
         if name not in self._cache:

@@ -120,15 +120,44 @@ class TextView:
     memo: dict[object, object] = field(default_factory=dict, compare=False, repr=False)
 
     def positions(self, word: str) -> list[int]:
-        """Start offsets of `word` as a whole \\w+ token of `text`. The first call indexes
-        every token in one pass; detectors then ask for dozens of words."""
-        index = self.memo.get("positions")
+        """Start offsets of `word` as a whole \\w+ token of `text`. ASCII text is searched
+        per word asked for (detectors ask for the ~20 of their start words a message has,
+        out of ~180 tokens per KB); other text indexes every token in one pass."""
+        index: dict[str, list[int]] | None = self.memo.get("positions")  # type: ignore[assignment]
         if index is None:
-            index = self.memo["positions"] = _token_index(self.text)
-        return index.get(word, _NONE)  # type: ignore[union-attr]
+            index = self.memo["positions"] = {} if self.text.isascii() else _token_index(self.text)
+            self.memo["spaced"] = f" {self.text.translate(_NON_WORD_TO_SPACE)} " if self.text.isascii() else None
+        found = index.get(word)
+        if found is None:
+            spaced: str | None = self.memo["spaced"]  # type: ignore[assignment]
+            if spaced is None or word not in self.words:
+                return _NONE  # not a token (a complete index has every token)
+            found = index[word] = _whole_word_offsets(spaced, word)
+        return found
 
 
 _NONE: list[int] = []
+# ASCII characters outside \w, mapped to spaces: the translated text keeps every offset,
+# and its whitespace-separated words are exactly the \w+ tokens.
+_NON_WORD_TO_SPACE = {code: " " for code in range(128) if not (chr(code).isalnum() or chr(code) == "_")}
+
+
+def _token_set(text: str) -> frozenset[str]:
+    """The \\w+ tokens of `text` (without a regex scan when it is ASCII)."""
+    if text.isascii():
+        return frozenset(text.translate(_NON_WORD_TO_SPACE).split())
+    return frozenset(_WORD_TOKEN.findall(text))
+
+
+def _whole_word_offsets(spaced: str, word: str) -> list[int]:
+    """Offsets of `word` in the text that `spaced` (" " + translated text + " ") renders."""
+    needle = f" {word} "
+    offsets = []
+    index = spaced.find(needle)
+    while index != -1:
+        offsets.append(index)  # the word starts at index + 1 in `spaced`, at index in the text
+        index = spaced.find(needle, index + len(word) + 1)  # its closing space may open the next
+    return offsets
 
 
 def _token_index(text: str) -> dict[str, list[int]]:
@@ -266,12 +295,10 @@ def _add_views(text: str, how: str, views: list[TextView], seen: set[str], depth
     if lower in seen:
         return
     seen.add(lower)
-    # One pass gives both the token set (for cheap "is this word here" tests) and where each
-    # token occurs (anchored patterns are tried only there).
-    index = _token_index(lower)
-    words = frozenset(index)
+    # The token set, for cheap "is this word here" tests; where the tokens occur is looked
+    # up when anchored patterns ask (TextView.positions).
+    words = _token_set(lower)
     view = TextView("unicode" if tricked and how == "plain" else how, lower, folded, words)
-    view.memo["positions"] = index
     views.append(view)
     # Obfuscations of the words themselves: each yields one more view of the same content.
     # Cheap gates first, so ordinary text never pays for the regexes, and a view is only kept
@@ -292,7 +319,10 @@ def _add_views(text: str, how: str, views: list[TextView], seen: set[str], depth
         _add_views(unquote(folded), "percent", views, seen, depth - 1)
     # Payloads are long tokens that are not plain words: base64 has digits (or mixed case),
     # hex has digits. Checking the token set first spares ordinary text two regex scans.
-    if any(len(token) >= 16 and (_has_digit_and_letter(token) or token.isalpha() and _mixed_case(folded, lower, token)) for token in words):
+    if max(map(len, words), default=0) >= 16 and any(
+        len(token) >= 16 and (_has_digit_and_letter(token) or token.isalpha() and _mixed_case(folded, lower, token))
+        for token in words
+    ):
         for decoded in decode_base64_runs(folded):
             _add_views(decoded, "base64", views, seen, depth - 1)
         for decoded in decode_hex_runs(folded):
@@ -362,7 +392,7 @@ def _add_derived(cased: str | None, how: str, views: list[TextView], seen: set[s
     if lower in seen:
         return
     seen.add(lower)
-    words = frozenset(_WORD_TOKEN.findall(lower))
+    words = _token_set(lower)
     if LEET_VOCABULARY.isdisjoint(words - plain_words):
         return  # the unfolding revealed no word worth hiding: scanning it again is wasted time
     views.append(TextView(how, lower, cased, words))

@@ -76,9 +76,44 @@ _ROMANCE_NAME_FIRST = (
 )
 _PO_BOX = r"\b(?:P\.?\s?O\.?\s?Box|PO\sBox|Post\sOffice\sBox|Postfach)\s+\d{1,8}\b"
 
+# The gate (`may_hold_address`): what every street line contains, wherever it is. Number-first
+# lines (US/UK, French) have a house number, whitespace, then a capital, an ordinal or a
+# French street word; the others a street word right before their number, or a leading
+# Italian/Spanish/Portuguese street word.
+_NUMBER_THEN_STREET = re.compile(
+    r"\d[A-Za-z]?(?:\s?(?:bis|ter))?,?\s+"
+    r"(?:\p{Lu}|\d{1,3}(?:st|nd|rd|th)|rue|avenue|boulevard|bd|place|chemin|allée|impasse|quai)"
+)
+_DIGIT_AFTER_SPACE = re.compile(r"(?<=\s)\d")
+_WORDS_BEFORE_NUMBER = (
+    "straße", "strasse", "str.", "weg", "gasse", "platz", "allee", "straat", "laan", "plein", "gracht",
+    "gatan", "vägen", "vej", "veien", "Straße", "Strasse", "Str.", "Weg", "Gasse", "Platz", "Allee",
+    "Box", "Postfach",
+)  # fmt: skip
+_LEADING_STREET_WORDS = ("Via", "Piazza", "Corso", "Calle", "Avenida", "Rua", "Carrer", "Paseo", "Plaza")
+
 _ANY_STREET_LINE = "|".join((_US_STREET, _GERMANIC_STREET, _ROMANCE_NUMBER_FIRST, _ROMANCE_NAME_FIRST, _PO_BOX))
 _YEAR_FIRST = re.compile(r"(?:19|20)\d\d\s")
 _ANY_DIGIT = re.compile(r"\d")
+
+
+
+def may_hold_address(text: str) -> bool:
+    """False only when no address pattern can match `text` (then the recognizer is skipped).
+
+    A superset of every street line's shape (see the comment above `_NUMBER_THEN_STREET`);
+    prose with numbers ("version 3.2.1", "12 failed jobs") has none of them.
+    """
+    if _NUMBER_THEN_STREET.search(text):
+        return True
+    for digit in _DIGIT_AFTER_SPACE.finditer(text):
+        space = digit.start() - 1
+        while space > 0 and text[space - 1].isspace():  # back to the start of the whitespace run
+            space -= 1
+        if text.endswith(_WORDS_BEFORE_NUMBER, 0, space):
+            return True
+    return any(word in text for word in _LEADING_STREET_WORDS)
+
 
 STREET_LINE_SCORE = 0.55
 FULL_ADDRESS_SCORE = 0.85

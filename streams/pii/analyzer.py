@@ -7,9 +7,19 @@ enhancement are Presidio's. What keeps it fast:
 * only our eight entity types are registered (vanilla loads ~25 recognizers and
   a large spaCy NER model), and spaCy runs only when a context word can matter;
 * a gate picks, per text, the entity types that can possibly occur: no "@" means
-  no e-mail, fewer than 13 digits means no card, ... Gated recognizers do not run;
+  no e-mail, fewer than 13 digits means no card, no house number before a capital
+  or street word means no address (address.may_hold_address), ... Gated
+  recognizers do not run, and within a recognizer patterns whose shape is absent
+  do not run either (pattern_gates.py);
 * phone numbers, the costliest type, are searched in a second pass that skips
-  digits the first pass already explained (cards, IBANs, IPs, SSNs).
+  digits the first pass already explained (cards, IBANs, IPs, SSNs);
+* context words are read from a tokenized window around each finding
+  (token_windows.py), and Presidio's per-recognizer regrouping before the context
+  step is skipped (DirectContextAnalyzerEngine); which recognizers serve a request
+  is remembered (FixedRecognizerRegistry).
+
+Every shortcut has a test running the long way next to it
+(tests/unit/streams/test_pii_shortcuts.py).
 
 Everything here is CPU-only and deterministic; nothing does I/O after the engine
 is built (`_preload` loads what libraries would otherwise load lazily).
@@ -22,18 +32,20 @@ import threading
 import phonenumbers
 import phonenumbers.re_util
 import regex as re
-from presidio_analyzer import AnalyzerEngine, RecognizerRegistry, RecognizerResult
+from presidio_analyzer import AnalyzerEngine, EntityRecognizer, RecognizerRegistry, RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
 from presidio_analyzer.predefined_recognizers import SpacyRecognizer
 from presidio_analyzer.predefined_recognizers.generic import iban_patterns
 
 from streams.pii import entities
-from streams.pii.address import StreetAddressRecognizer
+from streams.pii.address import StreetAddressRecognizer, may_hold_address
 from streams.pii.context import InPlaceContextEnhancer
 from streams.pii.masking import MaskedText, PiiFinding, apply_masks, resolve_overlaps
 from streams.pii.names import LexiconNameRecognizer
 from streams.pii.nlp import OfflineSpacyNlpEngine
 from streams.pii.phone import FormattedPhoneRecognizer, WindowedPhoneRecognizer
 from streams.pii.recognizers import (
+    IPV6_SHAPE,
     CreditCardNumberRecognizer,
     IpAddressRecognizer,
     OfflineEmailRecognizer,
@@ -53,7 +65,6 @@ _IBAN_START = re.compile(r"[A-Z]{2}\d{2}")
 _CARD_SHAPE = re.compile(r"\d{4}[ -]?\d{4}")  # all card patterns start 4 digits, then 4+
 _SSN_SHAPE = re.compile(r"\d{3}[- .]?\d{2}[- .]?\d{4}")  # 3-2-4, 5-4, 3-6 and 9 plain digits
 _IPV4_SHAPE = re.compile(r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}")
-_IPV6_SHAPE = re.compile(r":[0-9A-Fa-f]{0,4}:")  # every IPv6 form has two colons this close
 # Exercised once at build time so regex compilation and lazy loading do not land
 # on the first real message.
 _WARM_UP_TEXT = (
@@ -61,6 +72,58 @@ _WARM_UP_TEXT = (
     "card 4111 1111 1111 1111, IBAN DE89 3704 0044 0532 0130 00, SSN 234-56-7890, IP 10.0.0.1, "
     "address 1600 Pennsylvania Avenue NW, Washington, DC 20500."
 )
+
+
+class FixedRecognizerRegistry(RecognizerRegistry):
+    """Presidio's registry, remembering which recognizers serve a request.
+
+    `get_recognizers` filters every recognizer on every call (twice per text here); the
+    answer only depends on the request and on the registered recognizers, so it is kept
+    per (language, entities, all_fields, recognizers registered). Requests with ad-hoc
+    recognizers are not remembered."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self._served: dict[tuple[object, ...], list[EntityRecognizer]] = {}
+
+    def get_recognizers(
+        self,
+        language: str,
+        entities: list[str] | None = None,
+        all_fields: bool = False,
+        ad_hoc_recognizers: list[EntityRecognizer] | None = None,
+    ) -> list[EntityRecognizer]:
+        if ad_hoc_recognizers:
+            return super().get_recognizers(language, entities, all_fields, ad_hoc_recognizers)
+        key = (language, tuple(entities) if entities is not None else None, all_fields, tuple(map(id, self.recognizers)))
+        served = self._served.get(key)
+        if served is None:
+            served = self._served[key] = super().get_recognizers(language, entities, all_fields)
+        return list(served)
+
+
+class DirectContextAnalyzerEngine(AnalyzerEngine):
+    """Presidio's AnalyzerEngine, handing results straight to the context enhancer.
+
+    Presidio first regroups the results per recognizer (two passes over all results for
+    every recognizer) to call each recognizer's own `enhance_using_context`; ours all keep
+    Presidio's no-op one, so that step only reorders results, which nothing downstream
+    depends on (duplicates removal sorts them). A recognizer with its own hook gets
+    Presidio's path."""
+
+    def _enhance_using_context(
+        self,
+        text: str,
+        raw_results: list[RecognizerResult],
+        nlp_artifacts: NlpArtifacts,
+        recognizers: list[EntityRecognizer],
+        context: list[str] | None = None,
+    ) -> list[RecognizerResult]:
+        if any(type(r).enhance_using_context is not EntityRecognizer.enhance_using_context for r in recognizers):
+            return super()._enhance_using_context(text, raw_results, nlp_artifacts, recognizers, context)
+        return self.context_aware_enhancer.enhance_using_context(
+            text=text, raw_results=raw_results, nlp_artifacts=nlp_artifacts, recognizers=recognizers, context=context
+        )
 
 
 def _explains_digits(result: RecognizerResult) -> bool:
@@ -84,8 +147,9 @@ class PiiAnalyzer:
             wanted.append(entities.EMAIL_ADDRESS)
         digits = len(_NON_DIGITS.sub("", text))
         if digits:
-            wanted.append(entities.ADDRESS)
-            if _IPV4_SHAPE.search(text) or _IPV6_SHAPE.search(text):
+            if may_hold_address(text):
+                wanted.append(entities.ADDRESS)
+            if _IPV4_SHAPE.search(text) or IPV6_SHAPE.search(text):
                 wanted.append(entities.IP_ADDRESS)
             if digits >= self.min_phone_digits:
                 wanted.append(entities.PHONE_NUMBER)
@@ -158,8 +222,8 @@ def build_analyzer(spacy_model: str | None = None) -> PiiAnalyzer:
     if nlp_engine.is_trained:
         # A trained pipeline's NER adds names the lexicons do not know.
         recognizers.append(SpacyRecognizer(supported_entities=[entities.PERSON]))
-    registry = RecognizerRegistry(recognizers=recognizers, supported_languages=[LANGUAGE])
-    engine = AnalyzerEngine(
+    registry = FixedRecognizerRegistry(recognizers=recognizers, supported_languages=[LANGUAGE])
+    engine = DirectContextAnalyzerEngine(
         registry=registry,
         nlp_engine=nlp_engine,
         supported_languages=[LANGUAGE],

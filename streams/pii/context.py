@@ -21,6 +21,9 @@ from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.context_aware_enhancers import LemmaContextAwareEnhancer
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
+from streams.pii.nlp import TokenWords
+from streams.pii.token_windows import TokenWindows
+
 _RECOGNIZER_ID = RecognizerResult.RECOGNIZER_IDENTIFIER_KEY
 _ALREADY_ENHANCED = RecognizerResult.IS_SCORE_ENHANCED_BY_CONTEXT_KEY
 
@@ -29,6 +32,9 @@ class InPlaceContextEnhancer(LemmaContextAwareEnhancer):
     """LemmaContextAwareEnhancer without the deep copy; see the module doc."""
 
     def _extract_surrounding_words(self, nlp_artifacts: NlpArtifacts, word: str, start: int) -> list[str]:
+        token_words = getattr(nlp_artifacts, "token_words", None)
+        if token_words is not None:
+            return self._surrounding_keywords(token_words, start)
         token_ends = getattr(nlp_artifacts, "token_ends", None)
         if token_ends is None or not nlp_artifacts.tokens:
             return super()._extract_surrounding_words(nlp_artifacts, word, start)
@@ -42,6 +48,12 @@ class InPlaceContextEnhancer(LemmaContextAwareEnhancer):
         words = self._add_n_words_backward(index, self.context_prefix_count, lemmas, keywords)
         words += self._add_n_words_forward(index, self.context_suffix_count, lemmas, keywords)
         return list(set(words))
+
+    def _surrounding_keywords(self, tokens: TokenWords | TokenWindows, start: int) -> list[str]:
+        """Presidio's backward/forward keyword walk (`_add_n_words`) over lazily read
+        lemmas: the same words as over the full lemma and keyword lists."""
+        found = tokens.keywords_around_offset(start, self.context_prefix_count, self.context_suffix_count)
+        return [""] if found is None else list(found)  # [""]: Presidio's answer without tokens
 
     def enhance_using_context(
         self,

@@ -28,6 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from typing import NamedTuple
 
 import regex as re
 from presidio_analyzer import AnalysisExplanation, LocalRecognizer, RecognizerResult
@@ -35,14 +36,11 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 from spacy.lang.en.stop_words import STOP_WORDS
 
 from streams.pii import entities
+from streams.pii.name_cues import TITLES, cue_before, lowercase_name_matches
 
 # Word classes.
 FIRST, AMBIGUOUS, LAST, UNKNOWN, INITIAL, PARTICLE, BREAK = range(7)
 
-TITLES = frozenset(
-    "mr mrs ms mx miss dr prof professor sir madam madame dame lord lady rev reverend fr capt captain "
-    "sgt officer judge senator mme mlle herr frau señor senor sr sra srta dott".split()
-)
 PARTICLES = frozenset("van von der den de del della di da du la le bin ibn al dos das".split())
 
 # Scores (see module doc). A lone given name stays below a street line (0.55)
@@ -66,30 +64,8 @@ _CANDIDATE = re.compile(
 # "St. Louis", "San Jose", "Fort Worth": a given name that is part of a place name.
 PLACE_PREFIXES = frozenset("st ste saint san santa fort ft mount mt lake port cape".split())
 _PLACE_PREFIX = re.compile(r"\b(?:St|Ste|Saint|San|Santa|Fort|Ft|Mount|Mt|Lake|Port|Cape)\.?\s$")
-_POSSESSIVE = re.compile(r"['’]s$")
-_TITLE_PATTERN = "|".join(sorted(TITLES, key=len, reverse=True))
-# A cue must end right before the segment (only spaces / punctuation between).
-_STRONG_CUE = re.compile(
-    r"(?:\bmy\s+name\s+is|\bmy\s+name's|\bname\s*:|\bnamed|\bcall\s+me|\bsigned(?:\s+by)?|\bdear"
-    rf"|\b(?:{_TITLE_PATTERN})\.?"
-    r"|\b(?:regards|sincerely|cheers|thanks|thank\s+you|best|yours(?:\s+truly)?|love),?[ \t]*\n)"
-    r"[ \t]*[:,-]?[ \t]*$",
-    re.IGNORECASE,
-)
-_WEAK_CUE = re.compile(
-    r"\b(?:i\s+am|i'm|i’m|this\s+is|it's|it\s+is|hi|hello|hey|thanks|thank\s+you|contact|ask|tell"
-    r"|meet|met|called|cc|attn|ping|email|call|text|message|patient|customer|client|employee|user"
-    r"|ceo|cto|cfo|founder|president|manager|director|colleague|boss|friend|wife|husband|partner"
-    r"|son|daughter|mother|father|brother|sister|mom|dad|uncle|aunt|doctor|nurse|lawyer|teacher|assistant)"
-    r"[ \t]*[:,]?[ \t]*$",
-    re.IGNORECASE,
-)
-_LOWERCASE_NAME = re.compile(
-    r"\b(?:(my\s+name\s+is|my\s+name's|name\s*:|call\s+me)|i\s+am|i'm|i’m)"
-    r"\s+([a-z][a-z'-]+)(?:\s+([a-z][a-z'-]+))?",
-    re.IGNORECASE,
-)
-_CUE_WINDOW = 40  # characters of preceding text searched for a cue
+_POSSESSIVE_ENDINGS = ("'s", "’s")
+_MAX_REMEMBERED_WORDS = 100_000  # bounds the classification memo in long-running workers
 
 
 def _looks_like_code(text: str, start: int, end: int) -> bool:
@@ -157,8 +133,7 @@ def load_lexicon() -> NameLexicon:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class _Word:
+class _Word(NamedTuple):  # a tuple: built for every capitalised word, so cheap to create
     start: int
     end: int
     kind: int
@@ -170,6 +145,7 @@ class LexiconNameRecognizer(LocalRecognizer):
 
     def __init__(self, lexicon: NameLexicon | None = None) -> None:
         self.lexicon = lexicon or load_lexicon()
+        self._kinds: dict[str, int] = {}  # word -> lexicon.classify(word), see _kind
         super().__init__(
             supported_entities=[entities.PERSON],
             # Presidio's context enhancer may still raise a lone-name score when
@@ -201,12 +177,20 @@ class LexiconNameRecognizer(LocalRecognizer):
             elif len(token) == 2 and token[1] == ".":
                 words.append(_Word(start, end, INITIAL))
             else:
-                possessive = _POSSESSIVE.search(token)
-                if possessive:
+                if token.endswith(_POSSESSIVE_ENDINGS):
                     end -= 2
                     token = token[:-2]
-                words.append(_Word(start, end, self.lexicon.classify(token), token.isupper()))
+                words.append(_Word(start, end, self._kind(token), token.isupper()))
         return words
+
+    def _kind(self, word: str) -> int:
+        """`lexicon.classify(word)`, remembered: the same capitalised words recur."""
+        kind = self._kinds.get(word)
+        if kind is None:
+            kind = self.lexicon.classify(word)
+            if len(self._kinds) < _MAX_REMEMBERED_WORDS:
+                self._kinds[word] = kind
+        return kind
 
     def _segments(self, text: str) -> list[list[_Word]]:
         """Runs of name-like words separated by exactly one space."""
@@ -237,15 +221,6 @@ class LexiconNameRecognizer(LocalRecognizer):
 
     # -- decisions --------------------------------------------------------------------
 
-    @staticmethod
-    def _cue(text: str, start: int) -> str | None:
-        before = text[max(0, start - _CUE_WINDOW) : start]
-        if _STRONG_CUE.search(before):
-            return "strong"
-        if _WEAK_CUE.search(before):
-            return "weak"
-        return None
-
     def _names_in_segment(self, text: str, segment: list[_Word]) -> list[tuple[int, int, float, bool]]:
         found: list[tuple[int, int, float, bool]] = []
         i = 0
@@ -255,7 +230,7 @@ class LexiconNameRecognizer(LocalRecognizer):
             if i == 0 and _PLACE_PREFIX.search(text, max(0, segment[0].start - 8), segment[0].start):
                 i += 1  # part of a place name
                 continue
-            cue = self._cue(text, segment[i].start)
+            cue = cue_before(text, segment[i].start)
             span = self._name_at(segment, i, cue)
             if span is None:
                 i += 1
@@ -302,9 +277,9 @@ class LexiconNameRecognizer(LocalRecognizer):
         return None
 
     def _lowercase_names(self, text: str) -> list[tuple[int, int, float, bool]]:
-        found = []
+        found: list[tuple[int, int, float, bool]] = []
         lex = self.lexicon
-        for match in _LOWERCASE_NAME.finditer(text):
+        for match in lowercase_name_matches(text):
             explicit, first, second = match.group(1, 2, 3)
             if not first.islower():
                 continue  # capitalised names are handled by the segment logic

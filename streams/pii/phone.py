@@ -16,11 +16,12 @@ from typing import NamedTuple
 
 import phonenumbers
 import regex as re
-from presidio_analyzer import EntityRecognizer, Pattern, PatternRecognizer, RecognizerResult
+from presidio_analyzer import EntityRecognizer, Pattern, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 from presidio_analyzer.predefined_recognizers import PhoneRecognizer
 
 from streams.pii import entities
+from streams.pii.pattern_gates import ShapeGatedPatterns
 
 # Presidio's phone context words plus common abbreviations and verbs.
 PHONE_CONTEXT = [*PhoneRecognizer.CONTEXT, "tel", "fax", "whatsapp", "sms", "text", "dial", "reach"]
@@ -75,7 +76,10 @@ class WindowedPhoneRecognizer(PhoneRecognizer):
         """
         runs = []
         for match in _DIGIT_RUN.finditer(text):
-            digits = sum(1 for c in match.group() if c.isdigit())
+            run = match.group()
+            if len(run) < self.min_digits:
+                continue  # fewer characters than the digits a number needs ("12 ", "3.2.1")
+            digits = sum(map(str.isdigit, run))
             if digits >= self.min_digits:
                 # End at the last digit: trailing "( " may open the next number.
                 last_digit = match.start() + len(match.group().rstrip(_RUN_PUNCTUATION))
@@ -128,10 +132,16 @@ class WindowedPhoneRecognizer(PhoneRecognizer):
         return EntityRecognizer.remove_duplicates(results)
 
 
+# What every match of each FormattedPhoneRecognizer pattern contains (see pattern_gates.py):
+# 3 + 4 digits after a separator (NANP), a "+" and a digit (international), three digit
+# groups of which the first and last have two digits or more (grouped).
+_NANP_SHAPE = re.compile(r"\d{3}[ .-]\d{4}")
+_INTERNATIONAL_SHAPE = re.compile(r"\+\d")
+_GROUPED_SHAPE = re.compile(r"\d\d\)?[ .-]\d{2,4}[ .-]\d\d")
 _DATE_SHAPE = re.compile(r"\d{4}([-./ ])\d{1,2}\1\d{1,2}|\d{1,2}([-./ ])\d{1,2}\2\d{2,4}")
 
 
-class FormattedPhoneRecognizer(PatternRecognizer):
+class FormattedPhoneRecognizer(ShapeGatedPatterns):
     """Phone-shaped numbers that libphonenumber rejects (e.g. fictional 555 numbers).
 
     A number written like one is still someone's number as far as masking goes;
@@ -161,6 +171,11 @@ class FormattedPhoneRecognizer(PatternRecognizer):
         ),
     ]
     CONTEXT = PHONE_CONTEXT
+    PATTERN_SHAPES = {
+        "NANP formatted": _NANP_SHAPE,
+        "international formatted": _INTERNATIONAL_SHAPE,
+        "grouped digits (needs context)": _GROUPED_SHAPE,
+    }
 
     def __init__(self) -> None:
         super().__init__(

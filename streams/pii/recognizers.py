@@ -10,8 +10,9 @@ they are not:
   the pattern only around each "@" (it is quadratic on long runs otherwise).
 * credit card: Presidio's pattern misses 2-series Mastercard and 19-digit cards;
   ours covers them, still requiring Luhn and a plausible issuer prefix.
-* SSN: Presidio's rules plus the SSA's never-issued 900-999 areas.
-* IP: Presidio's patterns, the IPv6 ones only when the text has a ":".
+* SSN: Presidio's rules plus the SSA's never-issued 900-999 areas; each pattern
+  runs only where its digit shape is (pattern_gates.py).
+* IP: Presidio's patterns, the IPv6 ones only when two colons are close (IPV6_SHAPE).
 
 Phone numbers live in phone.py.
 """
@@ -30,6 +31,7 @@ from presidio_analyzer.predefined_recognizers import (
 )
 
 from streams.pii import entities
+from streams.pii.pattern_gates import ShapeGatedPatterns
 
 # --------------------------------------------------------------------------- e-mail
 
@@ -193,8 +195,20 @@ def _plausible_card_number(digits: str) -> bool:
 # ------------------------------------------------------------------------------ SSN
 
 
-class StrictUsSsnRecognizer(UsSsnRecognizer):
-    """Presidio's SSN patterns; also rejects the never-issued 900-999 area numbers."""
+class StrictUsSsnRecognizer(ShapeGatedPatterns, UsSsnRecognizer):
+    """Presidio's SSN patterns; also rejects the never-issued 900-999 area numbers.
+
+    Each pattern runs only where its shape is (see pattern_gates.py): 5-4 / 3-6 / 3-2-4
+    digits with "-", 9 digits in a row, 3-2-4 digits with "-", " " or ".".
+    """
+
+    PATTERN_SHAPES = {
+        "SSN1 (very weak)": re.compile(r"\d{5}-\d{4}"),
+        "SSN2 (very weak)": re.compile(r"\d{3}-\d{6}"),
+        "SSN3 (very weak)": re.compile(r"\d{3}-\d{2}-\d{4}"),
+        "SSN4 (very weak)": re.compile(r"\d{9}"),
+        "SSN5 (medium)": re.compile(r"\d{3}[- .]\d{2}[- .]\d{4}"),
+    }
 
     def __init__(self) -> None:
         super().__init__(supported_entity=entities.US_SSN)
@@ -214,11 +228,17 @@ def iban_recognizer() -> IbanRecognizer:
     return IbanRecognizer(supported_entity=entities.IBAN_CODE)
 
 
+# Every IPv6 form has two colons with at most four hex digits between them ("::", ":db8:"),
+# and so does every match of Presidio's IPv6 / IPv4-mapped / IPv4-embedded patterns.
+IPV6_SHAPE = re.compile(r":[0-9A-Fa-f]{0,4}:")
+
+
 class IpAddressRecognizer(IpRecognizer):
     """Presidio's IPv4/IPv6 recognizer (each match re-checked by `ipaddress`).
 
-    Every pattern but plain IPv4 needs a ":"; the IPv6 one alone costs ~0.1 ms per
-    KB, so texts without a colon run only the IPv4 pattern. Presidio's "::"
+    Every pattern but plain IPv4 needs IPV6_SHAPE; the IPv6 one alone costs ~0.1 ms
+    per KB, so texts without that shape (times like "8:15" have one colon) run only
+    the IPv4 pattern. Presidio's "::"
     pattern (the unspecified address, score 0.1) is left out: it is no one's
     address, and its "ip" context word matches inside "pip", "zip", "script".
     """
@@ -236,7 +256,7 @@ class IpAddressRecognizer(IpRecognizer):
         nlp_artifacts: NlpArtifacts | None = None,
         regex_flags: int | None = None,
     ) -> list[RecognizerResult]:
-        if ":" in text:
+        if IPV6_SHAPE.search(text):
             return super().analyze(text, entities, nlp_artifacts, regex_flags)
         results = self._ipv4_only.analyze(text, entities, nlp_artifacts, regex_flags)
         for result in results:  # attribute them to this recognizer (context words)

@@ -495,6 +495,24 @@ def test_anchored_patterns_find_what_the_plain_regex_finds() -> None:
     assert not mismatches, mismatches[:10]
 
 
+def test_views_find_every_token_where_the_word_regex_does() -> None:
+    """Views list their tokens and positions without a regex scan when the text is ASCII
+    (translate + split, str.find per word): the same tokens and offsets as \\w+, for ASCII
+    and non-ASCII texts, and no positions for what is not a whole token."""
+    texts = [row["text"] for row in evaluate.load_rows()]
+    texts += ["snake_case  and\ttabs\n9lives __init__ x", "a-b a_b a.b ab", "naïve café ｆｕｌｌ", "", "  "]
+    for text in texts:
+        for view in screening_views(text) if text.strip() else []:
+            index: dict[str, list[int]] = {}
+            for match in re.finditer(r"\w+", view.text):
+                index.setdefault(match.group(), []).append(match.start())
+            assert view.words == frozenset(index), view.text[:80]
+            for word, starts in index.items():
+                assert view.positions(word) == starts, (word, view.text[:80])
+            for not_a_token in ("a b", "ab ", "zzzz-not-there"):
+                assert view.positions(not_a_token) == [], not_a_token
+
+
 # ---------------------------------------------------------------- the labelled set
 
 
