@@ -33,11 +33,13 @@ from deploy.supervisor import Stack
 from deploy.topics import SCREENED_TOPIC
 from projections.clickhouse import connect
 from projections.screened_log import topic_partitions
+from projections.settings import ProjectionSettings
 from schemas.environment import GuardEnvironment
 from tests.bench.report import machine_line, write_section
 from tests.integration.screened_traffic import screened_event
 
 RATE = 1000  # events/s
+LINGER_MS = ProjectionSettings.model_fields["batch_max_wait_ms"].default
 LOW_RATE = 200  # events/s, for the whole pipeline at a rate its screening worker sustains here
 BATCH = 20  # screenings per POST /v1/screenings/batch: 50 requests/s
 SECONDS = 60
@@ -250,7 +252,7 @@ def verdict(seen_p99: list[float], stored: list[int], sent: list[int], rates: li
         )
     parts.append(
         f"The projection writer's own stage at {rates[0]:,.0f} events/s is p50 {writer_stage[0] * 1000:,.0f} ms / p99 "
-        f"{writer_stage[1] * 1000:,.0f} ms. That stage is the 100 ms linger, the wait for the write in flight (one at a time), and per "
+        f"{writer_stage[1] * 1000:,.0f} ms. That stage is the {LINGER_MS} ms linger, the wait for the write in flight (one at a time), and per "
         "flush one INSERT of every partition's ready records (one exactly-once token) through the seven "
         "tables, on the engine that shares the 2 cores with everything else — "
         f"{'within' if writer_stage[1] < 2 else 'by itself over'} the 2 s budget here."
@@ -318,7 +320,7 @@ def main() -> None:
 `make bench` → `python -m tests.bench freshness` · {machine_line()}
 
 A full `Stack` (local Kafka 3.9, the embedded ClickHouse engine, ingest, the Faust worker, the projection
-writer with its default 100 ms batch linger, the query API) on the 2 cores, and the load generator next to
+writer with its default {LINGER_MS} ms batch linger, the query API) on the 2 cores, and the load generator next to
 it: {SECONDS} s at each rate, in `POST /v1/screenings/batch` requests of {BATCH} (or produced straight to
 `guard.screened`, acks=all), then {DRAIN_S} s to drain. "Stored" is the row's
 `inserted_at` minus the client's time of the 202 (every event); "seen" is when a poller of
