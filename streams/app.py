@@ -16,12 +16,13 @@ import faust
 import structlog
 from pydantic import ValidationError
 
-from deploy.topics import DEADLETTER_TOPIC, SCREENED_TOPIC, SCREENINGS_TOPIC
+from deploy.topics import CONFIG_TOPIC, DEADLETTER_TOPIC, SCREENED_TOPIC, SCREENINGS_TOPIC
 from schemas.deadletter import DeadLetter
 from schemas.envelope import Envelope, utc_now
 from schemas.screening import ScreeningReceived
-from streams.config.replica import ConfigReplica, ReplicaUnavailable
 from streams.config.state import ConfigState
+from streams.config.table import ConfigFreshness, ConfigTable
+from streams.flow_safety import FlowSafeTableManager, SnapshotFetchConsumer
 from streams.pii import default_analyzer
 from streams.screened_ledger import PartitionLedger, source_header
 from streams.screened_tail import ScreenedTail, output_partition
@@ -48,28 +49,43 @@ def create_app(settings: StreamsSettings) -> faust.App:
         # Our topics exist before the worker starts (created with deliberate configs); this only
         # lets Faust create its own internal assignor topic.
         topic_allow_declare=True,
+        # Faust's recovery and fetch races lost screenings at start-up: see streams/flow_safety.py.
+        TableManager=FlowSafeTableManager,
     )
+    app.transport.Consumer = SnapshotFetchConsumer  # before anything creates the consumer
     screenings = app.topic(SCREENINGS_TOPIC, key_serializer="raw", value_serializer="raw")
     screened = app.topic(SCREENED_TOPIC, key_serializer="raw", value_serializer="raw")
     deadletter = app.topic(DEADLETTER_TOPIC, key_serializer="raw", value_serializer="raw")
-    # Policies and org settings: an in-memory replica of guard.config, read from the start at
-    # boot and tailed, so a policy edit applies to the next screening. (A Faust GlobalTable over
-    # guard.config was tried: after its recovery Faust intermittently never resumed the stream
-    # partitions, leaving the worker idle; see docs/control-plane.md.)
-    replica = ConfigReplica(settings.require_kafka(), keep_history=False, client_id="guardstream-screen")
+    # Policies and org settings: a GlobalTable over guard.config, recovered in full before the
+    # agent takes its first event and tailed by every worker (query_api writes the topic, outside
+    # this consumer group: hence synchronize_all_active_partitions). Buffer sizes of 1 apply each
+    # record as it comes, so a policy edit applies to the next screening.
+    config_table = app.tables.add(
+        ConfigTable(
+            app,
+            name="config",
+            changelog_topic=app.topic(CONFIG_TOPIC, key_serializer="raw", value_serializer="raw"),
+            partitions=1,
+            standby_buffer_size=1,
+            recovery_buffer_size=1,
+            is_global=True,
+            synchronize_all_active_partitions=True,
+        )
+    )
+    freshness = ConfigFreshness(settings.require_kafka(), config_table)
     config_ready = asyncio.Event()
     tail = ScreenedTail(settings.require_kafka())
     ledgers: dict[int, PartitionLedger] = {}  # per input partition held now; rebuilt when taken
 
     @app.task
     async def follow_config() -> None:
-        # The PII analyzer is built while the replica catches up, not on the first screening.
-        await asyncio.gather(replica.start(), asyncio.to_thread(default_analyzer))
+        # The PII analyzer is built while the table recovers, not on the first screening.
+        await asyncio.gather(freshness.start(), asyncio.to_thread(default_analyzer))
         config_ready.set()
         try:
-            await asyncio.Event().wait()  # tail until the worker stops and cancels this task
+            await asyncio.Event().wait()  # until the worker stops and cancels this task
         finally:
-            await replica.stop()
+            await freshness.stop()
 
     @app.on_partitions_revoked.connect
     async def forget_ledgers(sender: Any, revoked: Any, **kwargs: Any) -> None:
@@ -80,11 +96,7 @@ def create_app(settings: StreamsSettings) -> faust.App:
 
     async def config_as_of(received_at: float) -> ConfigState:
         # A config change acknowledged before ingest received a screening judges it.
-        try:
-            return await replica.sync_since(received_at, timeout=5)
-        except ReplicaUnavailable:
-            log.warning("config_replica_behind", position=replica.position)
-            return replica.state
+        return await freshness.state_as_of(received_at, timeout=5)
 
     async def ledger_of(partition: int) -> PartitionLedger:
         if partition not in ledgers:
