@@ -52,8 +52,13 @@ class ScreenedTail:
 
     async def ledger_for(self, input_partition: int) -> PartitionLedger:
         async with self._lock:
+            # A short fetch wait: the fetch aiokafka starts at assignment (from the log end) must
+            # finish before one from the sought offset can start; 500 ms each, per partition taken.
             consumer = AIOKafkaConsumer(
-                bootstrap_servers=self._bootstrap, enable_auto_commit=False, client_id="guardstream-screened-tail"
+                bootstrap_servers=self._bootstrap,
+                enable_auto_commit=False,
+                client_id="guardstream-screened-tail",
+                fetch_max_wait_ms=20,
             )
             await consumer.start()
             try:
