@@ -231,8 +231,16 @@ def summarise(label: str, client, acked: dict[str, float], seen: dict[str, float
     return line, percentile(observed, 0.99)
 
 
-def verdict(seen_p99: list[float], stored: list[int], sent: list[int], rates: list[float], writer_stage: tuple[float, float]) -> str:
-    """What the three runs say about the 2 s target: writer alone, pipeline at LOW_RATE, at RATE."""
+def verdict(
+    seen_p99: list[float],
+    stored: list[int],
+    sent: list[int],
+    rates: list[float],
+    writer_stage: tuple[float, float],
+    full_rate: tuple[float, float, float],
+) -> str:
+    """What the three runs say about the 2 s target: writer alone, pipeline at LOW_RATE, at RATE.
+    `full_rate`: the last run's screening stage p50, p99 and stored p99, in seconds."""
     def p99(i: int) -> str:
         return "never" if seen_p99[i] == float("inf") else f"{seen_p99[i] * 1000:,.0f} ms"
 
@@ -249,6 +257,16 @@ def verdict(seen_p99: list[float], stored: list[int], sent: list[int], rates: li
             f"(\"never\": not stored within {DRAIN_S} s of the last send). The worker scales by partitions: more "
             "worker processes or cores are what this target needs; the projection writer keeps up with it (everything "
             "the worker screened was stored)."
+        )
+    elif seen_p99[2] >= 2:
+        screen_p50, screen_p99, stored_p99 = (f"{v * 1000:,.0f} ms" for v in full_rate)
+        parts.append(
+            f"All {sent[2]:,} screenings were stored (stored p99 {stored_p99}), but their screening stage took p50 "
+            f"{screen_p50} / p99 {screen_p99}: at {RATE:,} events/s the Faust `screen` worker (PII masking and the "
+            "detectors) runs at its capacity next to the broker, the engine, ingest and the load generator on these 2 "
+            "cores, so a standing queue of several seconds forms in front of it, and the poller, looking "
+            f"{LOOKBACK_S:.0f} s back, never lists most events. The worker scales by partitions: a second worker "
+            "process on cores of its own is what this target needs; the writer's stage stays under half a second."
         )
     parts.append(
         f"The projection writer's own stage at {rates[0]:,.0f} events/s is p50 {writer_stage[0] * 1000:,.0f} ms / p99 "
@@ -290,6 +308,7 @@ def main() -> None:
             seen_p99: list[float] = []
             rates: list[float] = []
             writer_stage: tuple[float, float] | None = None  # the writer-only run's writer stage, p50 / p99 s
+            full_rate = (float("nan"),) * 3  # the last run's screening stage p50 / p99 and stored p99, s
             # Writer alone first; the whole pipeline at a rate it sustains; then at the target
             # rate last, as the backlog it may leave would slow whatever ran after it.
             for label, produce in (
@@ -307,6 +326,10 @@ def main() -> None:
                 if not writer_stage:
                     writer_delays = [stored_at[e] - screened[e] for e in acked if e in stored_at and e in screened]
                     writer_stage = (percentile(writer_delays, 0.5), percentile(writer_delays, 0.99))
+                screen_delays = [screened[e] - acked[e] for e in acked if e in screened]
+                stored_delays = [stored_at[e] - acked[e] for e in acked if e in stored_at]
+                if screen_delays and stored_delays:
+                    full_rate = (percentile(screen_delays, 0.5), percentile(screen_delays, 0.99), percentile(stored_delays, 0.99))
                 seen_p99.append(p99)
                 stored_counts.append(stored_count(client, acked))
                 sent_counts.append(len(acked))
@@ -342,7 +365,7 @@ to the poller's first sighting (up to one {POLL_S * 1000:.0f} ms poll interval, 
 | --- | ---: | ---: | ---: |
 {nl.join(stage_lines)}
 
-{verdict(seen_p99, stored_counts, sent_counts, rates, writer_stage or (float('nan'), float('nan')))}
+{verdict(seen_p99, stored_counts, sent_counts, rates, writer_stage or (float('nan'), float('nan')), full_rate)}
 """
     write_section("freshness", body)
     print(body)
