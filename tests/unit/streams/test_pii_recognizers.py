@@ -248,6 +248,7 @@ def test_not_addresses(text: str) -> None:
         ("my name is david haber", "david haber"),
         ("Dear Mr. Thompson, thanks.", "Thompson"),
         ("Dr. Grant will see you.", "Grant"),
+        ("Dr. German will see you.", "German"),
         ("Best regards,\nMaria Garcia", "Maria Garcia"),
         ("Hi, this is Satya Nadella from sales.", "Satya Nadella"),
         ("John Smith will join the call.", "John Smith"),
@@ -278,6 +279,8 @@ def test_names(text: str, name: str) -> None:
         "Help you monitor your AI apps.",
         "def hi(name: Annotated[int, Len(3)]) -> Mark: ...",
         "An AI-drafted reply; see annotated_types.Len and `Grace()`.",
+        "Translate 'where is the train station' into German.",
+        "Answer in plain English, then in French and Dutch.",
     ],
 )
 def test_words_that_look_like_names_are_not_masked(text: str) -> None:
