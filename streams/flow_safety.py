@@ -1,4 +1,5 @@
-"""Two races in faust-streaming 0.15 that lose fetched records, fixed for the worker.
+"""The worker's Faust consumer: two faust-streaming 0.15 races that lose fetched records,
+fixed, and fetches that wait for a batch.
 
 Both left the `screen` agent idle after "Worker ready" in about one start in three to six
 (docs/control-plane.md has the evidence): the screenings' offsets had advanced in the
@@ -21,6 +22,11 @@ rewound by Faust's seek-to-committed, so nothing brought them back.
    because they are not in the set. Here aiokafka gets a frozen copy, and every record it
    returns for that copy is delivered: a partition paused meanwhile still gets the records
    already taken from the fetcher (its queue applies back-pressure), instead of losing them.
+
+Batched fetches (`BatchedFetchThread`): Faust leaves aiokafka's `fetch_min_bytes` at 1, so a
+steady stream comes back about one record per fetch, and each fetch is a hand-over between the
+consumer's thread and the agent's loop. Waiting for 64 KiB or 20 ms cut the worker's CPU at a
+paced 500 screenings/s from 66% to 35% of a core (backlog throughput unchanged, ~1,250/s).
 """
 
 from __future__ import annotations
@@ -36,9 +42,28 @@ from faust.types import TP
 from streams.config.table import ConfigTable
 
 
+class BatchedFetchThread(faust_aiokafka.AIOKafkaConsumerThread):
+    """Faust's consumer thread, with fetches that wait for a batch (`fetch_min_bytes`, at most
+    `fetch_max_wait_ms`). Faust leaves fetch_min_bytes at 1, so a paced stream came back one
+    record per fetch, each a hand-over between the consumer's thread and the agent's."""
+
+    fetch_min_bytes = 64 * 1024
+    fetch_max_wait_ms = 20
+
+    def _create_worker_consumer(self, transport: Any) -> Any:
+        consumer = super()._create_worker_consumer(transport)
+        # aiokafka reads these when it starts its fetcher; Faust passes no setting for them.
+        consumer._fetch_min_bytes = self.fetch_min_bytes
+        consumer._fetch_max_wait_ms = self.fetch_max_wait_ms
+        return consumer
+
+
 class SnapshotFetchConsumer(faust_aiokafka.Consumer):
     """Faust's aiokafka consumer, fetching for a snapshot of the active partitions and
-    delivering every record fetched for it (race 2 above)."""
+    delivering every record fetched for it (race 2 above), in batches (`BatchedFetchThread`)."""
+
+    def _new_consumer_thread(self) -> faust_aiokafka.AIOKafkaConsumerThread:
+        return BatchedFetchThread(self, loop=self.loop, beacon=self.beacon)
 
     async def _getmany(self, active_partitions: set[TP] | None, timeout: float) -> Any:
         # Taken in the same step as Faust's "any active partitions?" check, so never empty.
