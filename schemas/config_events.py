@@ -293,6 +293,21 @@ class ConfigRecord:
         return self.key.startswith(AUDIT_KEY_PREFIX)
 
 
+def decode_config_record(key: bytes | None, value: bytes | None, *, keep_history: bool) -> ConfigRecord | None:
+    """The record a (key, value) of guard.config stands for, as every reader decodes it: a
+    tombstone for a None value; None for an audit record when the reader keeps no history (it
+    is not even decoded); ConfigEventError for a record without an entity key or with an
+    undecodable value."""
+    text = key.decode("utf-8", "replace") if key is not None else ""
+    if "/" not in text:
+        raise ConfigEventError("record without an entity key")
+    if value is None:
+        return ConfigRecord(text, None)
+    if not keep_history and text.startswith(AUDIT_KEY_PREFIX):
+        return None
+    return ConfigRecord(text, parse_config_event(value))
+
+
 def records_of(event: ConfigEvent) -> list[ConfigRecord]:
     """The records of `event` as a reader decodes them (what `config_records` writes)."""
     return [

@@ -17,7 +17,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.structs import ConsumerRecord
 
 from deploy.topics import CONFIG_TOPIC
-from schemas.config_events import ConfigEventError, ConfigRecord, parse_config_event
+from schemas.config_events import ConfigEventError, ConfigRecord, decode_config_record
 from streams.config.state import ConfigState
 
 log = structlog.get_logger(__name__)
@@ -196,16 +196,8 @@ class ConfigReplica:
 
     def _decode(self, message: ConsumerRecord[bytes, bytes]) -> ConfigRecord | None:
         """A record, or None for one no replica can use (every replica skips the same ones)."""
-        key = message.key.decode("utf-8", "replace") if message.key is not None else ""
-        if "/" not in key:
-            self._skip(message.offset, "record without an entity key")
-            return None
-        if message.value is None:
-            return ConfigRecord(key, None)
-        if not self._keep_history and key.startswith("audit/"):
-            return None  # not decoded at all: ingest never reads the audit trail
         try:
-            return ConfigRecord(key, parse_config_event(message.value))
+            return decode_config_record(message.key, message.value, keep_history=self._keep_history)
         except ConfigEventError as exc:
             self._skip(message.offset, str(exc)[:200])
             return None

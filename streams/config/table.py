@@ -21,7 +21,7 @@ import structlog
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from deploy.topics import CONFIG_TOPIC
-from schemas.config_events import ConfigEventError, ConfigRecord, parse_config_event
+from schemas.config_events import ConfigEventError, ConfigRecord, decode_config_record
 from streams.config.state import ConfigState
 
 log = structlog.get_logger(__name__)
@@ -30,13 +30,8 @@ log = structlog.get_logger(__name__)
 def config_record(key: bytes | None, value: bytes | None) -> ConfigRecord | None:
     """The record a table entry stands for, or None for one the worker does not use: no
     entity key, an audit record (the worker never reads the audit trail), or undecodable."""
-    text = key.decode("utf-8", "replace") if key is not None else ""
-    if "/" not in text or text.startswith("audit/"):
-        return None
-    if value is None:
-        return ConfigRecord(text, None)
     try:
-        return ConfigRecord(text, parse_config_event(value))
+        return decode_config_record(key, value, keep_history=False)
     except ConfigEventError:
         return None
 
